@@ -17,7 +17,7 @@ public static class GrpcEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps <c>POST /{service}/{method}</c> for every method of <paramref name="definition"/>, plus (once per
-    /// route builder) a catch-all <c>/{service}/{method}</c> that answers UNIMPLEMENTED for unknown methods
+    /// route builder) a catch-all <c>POST /{service}/{method}</c> that answers UNIMPLEMENTED for unknown methods
     /// and services. The catch-all only matches requests whose content-type starts with
     /// <c>application/grpc</c>, so REST 404s are untouched. The endpoint must be served over HTTP/2
     /// (Kestrel <c>HttpProtocols.Http2</c> for h2c, or ALPN under TLS); other protocols get HTTP 426, and
@@ -66,7 +66,9 @@ public static class GrpcEndpointRouteBuilderExtensions
                     defaults: null,
                     parameterPolicies: new RouteValueDictionary { ["service"] = new GrpcContentTypeRouteConstraint() });
                 var unimplemented = new UnimplementedCallHandler(logger);
-                endpoints.Map(pattern, unimplemented.HandleAsync).WithDisplayName("gRPC unimplemented method");
+                endpoints.Map(pattern, unimplemented.HandleAsync)
+                    .WithMetadata(new HttpMethodMetadata(["POST"]))
+                    .WithDisplayName("gRPC unimplemented method");
             }
         }
 

@@ -32,6 +32,8 @@ public sealed class RawGrpcClient : IDisposable
     {
         using var request = new HttpRequestMessage(method ?? HttpMethod.Post, path)
         {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new RawBytesContent(body, contentType),
         };
         request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));

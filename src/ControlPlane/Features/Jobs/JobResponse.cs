@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Ops.ControlPlane.Infrastructure.Storage;
+
+namespace Ops.ControlPlane.Features.Jobs;
+
+/// <summary>
+/// One job: an operation on one agent (DESIGN.md §7). <see cref="Result"/> is the kind's small
+/// JSON outcome; <see cref="Error"/> a one-line reason when it failed; times are UTC.
+/// </summary>
+public sealed record JobResponse(
+    Guid Id,
+    Guid OperationId,
+    Guid AgentId,
+    string Kind,
+    JobStatus Status,
+    int Attempt,
+    int Priority,
+    int? ExitCode,
+    JsonElement? Result,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset DeadlineAt,
+    DateTimeOffset? LeasedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset? CancelRequestedAt,
+    long OutputBytes,
+    bool OutputTruncated)
+{
+    internal static JobResponse From(JobRow row) => new(
+        row.Id,
+        row.OperationId,
+        row.AgentId,
+        row.Kind,
+        DbEnum.Parse<JobStatus>(row.Status),
+        row.Attempt,
+        row.Priority,
+        row.ExitCode,
+        row.Result is null ? null : JsonDocument.Parse(row.Result).RootElement.Clone(),
+        row.Error,
+        Utc(row.CreatedAt),
+        Utc(row.DeadlineAt),
+        Utc(row.LeasedAt),
+        Utc(row.StartedAt),
+        Utc(row.FinishedAt),
+        Utc(row.CancelRequestedAt),
+        row.OutputBytes,
+        row.OutputTruncated);
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    internal static DateTimeOffset? Utc(DateTime? value) => value is null ? null : Utc(value.Value);
+}

@@ -1,0 +1,18 @@
+using System.Text.Json;
+
+namespace Ops.ControlPlane.Features.Operations;
+
+/// <summary>
+/// Body of <c>POST /api/v1/operations</c> (DESIGN.md §7).
+/// </summary>
+/// <param name="Kind">An operation kind of <c>GET /api/v1/operation-kinds</c>, e.g. <c>host.disk</c>.</param>
+/// <param name="Parameters">The kind's parameters as a JSON object, validated against its schema; omit for none.</param>
+/// <param name="Target">Which agents run it.</param>
+/// <param name="TimeoutSeconds">Deadline from submission, 1–86,400 s; default: the kind's timeout.</param>
+/// <param name="Priority">0–100, higher first; default 50.</param>
+public sealed record CreateOperationRequest(
+    string? Kind,
+    JsonElement? Parameters,
+    OperationTarget? Target,
+    int? TimeoutSeconds = null,
+    int? Priority = null);

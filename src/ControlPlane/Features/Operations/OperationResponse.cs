@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Ops.ControlPlane.Features.Jobs;
+
+namespace Ops.ControlPlane.Features.Operations;
+
+/// <summary>
+/// An operation with its jobs (<see cref="Jobs"/> is empty in list pages, where
+/// <see cref="JobCount"/> still counts them). <see cref="Status"/> is derived from the jobs.
+/// </summary>
+public sealed record OperationResponse(
+    Guid Id,
+    string Kind,
+    JsonElement Parameters,
+    OperationTarget Target,
+    OperationStatus Status,
+    int Priority,
+    int TimeoutSeconds,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? CancelRequestedAt,
+    int JobCount,
+    IReadOnlyList<JobResponse> Jobs);

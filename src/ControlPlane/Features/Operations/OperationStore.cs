@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+using Ops.Contracts.Json;
+using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Infrastructure.Audit;
+using Ops.ControlPlane.Infrastructure.Http;
+using Ops.ControlPlane.Infrastructure.Storage;
+
+namespace Ops.ControlPlane.Features.Operations;
+
+/// <summary>
+/// Data access of operations and their jobs. An operation and all its jobs are inserted in one
+/// transaction together with the audit record, so nothing accepted is half-written.
+/// </summary>
+internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter audit, TimeProvider timeProvider)
+{
+    /// <summary>Largest fan-out of one operation.</summary>
+    public const int MaxJobsPerOperation = 10_000;
+
+    /// <summary>The operation with every job, or <c>null</c>.</summary>
+    public async Task<OperationResponse?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await GetAsync(connection, null, id, cancellationToken);
+    }
+
+    private static async Task<OperationResponse?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<OperationRow>(new CommandDefinition(
+            $"SELECT {OperationRow.Columns} FROM operations o WHERE o.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+
+        var jobs = await connection.QueryAsync<JobRow>(new CommandDefinition(
+            $"SELECT {JobRow.Columns} FROM jobs WHERE operation_id = @id ORDER BY id", new { id }, transaction, cancellationToken: cancellationToken));
+        return ToResponse(row, jobs.Select(JobResponse.From).ToList());
+    }
+
+    /// <summary>
+    /// One page of operations, newest first, optionally filtered; <paramref name="before"/> is
+    /// the keyset position (ids are UUIDv7, so id order is creation order).
+    /// </summary>
+    public async Task<IReadOnlyList<OperationResponse>> ListAsync(
+        OperationStatus? status, string? kind, Guid? agentId, Guid? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OperationRow>(new CommandDefinition(
+            $"""
+            SELECT {OperationRow.Columns}
+              FROM operations o
+             WHERE (@status::text IS NULL OR o.status = @status)
+               AND (@kind::text IS NULL OR o.kind = @kind)
+               AND (@agentId::uuid IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.operation_id = o.id AND j.agent_id = @agentId))
+               AND (@before::uuid IS NULL OR o.id < @before)
+             ORDER BY o.id DESC
+             LIMIT @limit
+            """,
+            new { status = status is null ? null : DbEnum.ToText(status.Value), kind, agentId, before, limit },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => ToResponse(r, [])).ToList();
+    }
+
+    /// <summary>
+    /// Resolves the target, then inserts the operation, one queued job per agent and the audit
+    /// record in one transaction. Honours <paramref name="idempotencyKey"/> per caller.
+    /// </summary>
+    public async Task<CreateOperationOutcome> CreateAsync(
+        CreateOperationRequest request, OperationKind kind, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var requestHash = HashRequest(request);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        if (idempotencyKey is not null && await FindByKeyAsync(connection, transaction, caller.Subject, idempotencyKey, requestHash, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var resolution = await ResolveTargetAsync(connection, transaction, request.Target!, kind.Name, cancellationToken);
+        if (resolution.Errors.Count > 0)
+        {
+            return new CreateOperationOutcome.TargetInvalid(resolution.Errors);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        var timeout = request.TimeoutSeconds ?? (int)kind.DefaultTimeout.TotalSeconds;
+        var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
+        var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
+        var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
+        await using (var savepoint = new NpgsqlCommand("SAVEPOINT create_operation", connection, transaction))
+        {
+            await savepoint.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent)
+                VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, 'queued', @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent)
+                """,
+                new
+                {
+                    id,
+                    kind = kind.Name,
+                    parameters,
+                    target = JsonSerializer.Serialize(request.Target, OpsJson.Default),
+                    priority,
+                    timeout,
+                    createdBy = caller.Subject,
+                    now,
+                    idempotencyKey,
+                    requestHash,
+                    traceparent,
+                },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
+        {
+            // A concurrent request with the same key committed first: answer as a replay of it.
+            await using (var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT create_operation", connection, transaction))
+            {
+                await rollback.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return await FindByKeyAsync(connection, transaction, caller.Subject, idempotencyKey, requestHash, cancellationToken)
+                ?? throw new InvalidOperationException("Idempotency key conflict without a visible operation.", ex);
+        }
+
+        var jobIds = resolution.AgentIds.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        await using (var insertJobs = new NpgsqlCommand(
+            """
+            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at)
+            SELECT j.id, $2, j.agent_id, $4, 'queued', $5, 1, $6, $6, $7
+              FROM unnest($1::uuid[], $3::uuid[]) AS j(id, agent_id)
+            """, connection, transaction))
+        {
+            insertJobs.Parameters.AddWithValue(jobIds);
+            insertJobs.Parameters.AddWithValue(id);
+            insertJobs.Parameters.AddWithValue(resolution.AgentIds.ToArray());
+            insertJobs.Parameters.AddWithValue(kind.Name);
+            insertJobs.Parameters.AddWithValue(priority);
+            insertJobs.Parameters.AddWithValue(now);
+            insertJobs.Parameters.AddWithValue(now.AddSeconds(timeout));
+            await insertJobs.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await audit.AppendAsync(connection, transaction, new AuditEntry(
+            caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
+            new { kind = kind.Name, target = request.Target, jobs = jobIds.Length, idempotencyKey }), cancellationToken);
+
+        var created = await GetAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CreateOperationOutcome.Created(created!, resolution.AgentIds);
+    }
+
+    /// <summary>
+    /// Requests cancellation: queued jobs end <c>cancelled</c> at once; leased and running jobs
+    /// are marked so their agents learn it on the next Pull or Heartbeat. Returns the operation
+    /// and the agents to wake, <c>null</c> when it does not exist.
+    /// </summary>
+    public async Task<(OperationResponse Operation, IReadOnlyList<Guid> AgentsToWake, bool AlreadyFinished)?> CancelAsync(
+        Guid id, Caller caller, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT status FROM operations WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+        if (status is null)
+        {
+            return null;
+        }
+
+        var current = DbEnum.Parse<OperationStatus>(status);
+        if (current is OperationStatus.Succeeded or OperationStatus.Failed or OperationStatus.Cancelled or OperationStatus.TimedOut)
+        {
+            return ((await GetAsync(connection, transaction, id, cancellationToken))!, [], true);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE operations SET cancel_requested_at = COALESCE(cancel_requested_at, @now), cancel_requested_by = COALESCE(cancel_requested_by, @by), updated_at = @now WHERE id = @id",
+            new { id, now, by = caller.Subject }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE jobs SET status = 'cancelled', finished_at = @now, cancel_requested_at = @now, error = 'cancelled before it started'
+             WHERE operation_id = @id AND status IN ('queued', 'pending_approval')
+            """,
+            new { id, now }, transaction, cancellationToken: cancellationToken));
+        var agents = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs SET cancel_requested_at = @now
+             WHERE operation_id = @id AND status IN ('leased', 'running') AND cancel_requested_at IS NULL
+            RETURNING agent_id
+            """,
+            new { id, now }, transaction, cancellationToken: cancellationToken))).Distinct().ToList();
+
+        await audit.AppendAsync(connection, transaction, new AuditEntry(
+            caller.Subject, caller.Role, "operation.cancel", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
+            new { previousStatus = status, runningJobsSignalled = agents.Count }), cancellationToken);
+        var operation = await GetAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (operation!, agents, false);
+    }
+
+    private static async Task<CreateOperationOutcome?> FindByKeyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string subject, string key, byte[] requestHash, CancellationToken cancellationToken)
+    {
+        var existing = await connection.QuerySingleOrDefaultAsync<(Guid Id, byte[] RequestHash)?>(new CommandDefinition(
+            "SELECT id, request_hash FROM operations WHERE created_by = @subject AND idempotency_key = @key",
+            new { subject, key }, transaction, cancellationToken: cancellationToken));
+        if (existing is not { } found)
+        {
+            return null;
+        }
+
+        if (!found.RequestHash.AsSpan().SequenceEqual(requestHash))
+        {
+            return new CreateOperationOutcome.KeyConflict(found.Id);
+        }
+
+        return new CreateOperationOutcome.Replayed((await GetAsync(connection, transaction, found.Id, cancellationToken))!);
+    }
+
+    private static async Task<(IReadOnlyList<Guid> AgentIds, Dictionary<string, string[]> Errors)> ResolveTargetAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, OperationTarget target, string kind, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (target.AgentIds is { } ids)
+        {
+            var agents = (await connection.QueryAsync<(Guid Id, bool Revoked, string[] Capabilities)>(new CommandDefinition(
+                "SELECT id, revoked_at IS NOT NULL, capabilities FROM agents WHERE id = ANY(@ids)",
+                new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken))).ToDictionary(a => a.Id);
+            var problems = new List<string>();
+            foreach (var id in ids)
+            {
+                if (!agents.TryGetValue(id, out var agent))
+                {
+                    problems.Add($"Unknown agent {id}.");
+                }
+                else if (agent.Revoked)
+                {
+                    problems.Add($"Agent {id} is revoked.");
+                }
+                else if (!agent.Capabilities.Contains(kind))
+                {
+                    problems.Add($"Agent {id} does not run '{kind}' (its policy does not enable it).");
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                errors["target.agentIds"] = problems.ToArray();
+            }
+
+            return (ids, errors);
+        }
+
+        var labels = target.Labels is null ? null : JsonSerializer.Serialize(target.Labels);
+        var matched = (await connection.QueryAsync<(Guid Id, bool Capable)>(new CommandDefinition(
+            """
+            SELECT id, @kind = ANY(capabilities)
+              FROM agents
+             WHERE revoked_at IS NULL AND (@labels::jsonb IS NULL OR labels @> @labels::jsonb)
+             ORDER BY id
+            """,
+            new { kind, labels }, transaction, cancellationToken: cancellationToken))).ToList();
+        var capable = matched.Where(m => m.Capable).Select(m => m.Id).ToList();
+        var field = target.Labels is null ? "target.all" : "target.labels";
+        if (matched.Count == 0)
+        {
+            errors[field] = [target.Labels is null ? "No enrolled agent: enroll one first." : "No enrolled agent matches these labels."];
+        }
+        else if (capable.Count == 0)
+        {
+            errors[field] = [$"{matched.Count} agent(s) match, but none runs '{kind}' (their policies do not enable it)."];
+        }
+        else if (capable.Count > MaxJobsPerOperation)
+        {
+            errors[field] = [$"The target matches {capable.Count} agents; one operation may fan out to at most {MaxJobsPerOperation}."];
+        }
+
+        return (capable, errors);
+    }
+
+    private static byte[] HashRequest(CreateOperationRequest request) =>
+        System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, OpsJson.Default));
+
+    private static OperationResponse ToResponse(OperationRow row, IReadOnlyList<JobResponse> jobs) => new(
+        row.Id,
+        row.Kind,
+        JsonDocument.Parse(row.Parameters).RootElement.Clone(),
+        JsonSerializer.Deserialize<OperationTarget>(row.Target, OpsJson.Default) ?? new OperationTarget(),
+        DbEnum.Parse<OperationStatus>(row.Status),
+        row.Priority,
+        row.TimeoutSeconds,
+        row.CreatedBy,
+        JobResponse.Utc(row.CreatedAt),
+        JobResponse.Utc(row.UpdatedAt),
+        JobResponse.Utc(row.CancelRequestedAt),
+        row.JobCount,
+        jobs);
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using Dapper;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.OpenApi;
+using Ops.Contracts.Json;
+using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Agents;
+using Ops.ControlPlane.Features.Audit;
+using Ops.ControlPlane.Features.Dispatch;
+using Ops.ControlPlane.Features.EnrollmentTokens;
+using Ops.ControlPlane.Features.Health;
+using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.OperationKinds;
+using Ops.ControlPlane.Features.Operations;
+using Ops.ControlPlane.Infrastructure.Audit;
+using Ops.ControlPlane.Infrastructure.Auth;
+using Ops.ControlPlane.Infrastructure.Storage;
+using Ops.ControlPlane.Infrastructure.Telemetry;
+
+namespace Ops.ControlPlane.Infrastructure.Http;
+
+/// <summary>Composition of the control plane: services (<see cref="AddOpsControlPlane"/>) and the HTTP pipeline (<see cref="MapOpsControlPlane"/>).</summary>
+internal static class ApiExtensions
+{
+    /// <summary>Registers storage, auth, validation, problem details, Swagger, telemetry and the features.</summary>
+    public static WebApplicationBuilder AddOpsControlPlane(this WebApplicationBuilder builder)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        ParameterBinder.UseCamelCaseDisplayNames();
+        builder.AddOpsKestrel();
+        builder.AddOpsTelemetry();
+        builder.AddOpsStorage();
+        builder.AddOpsAuth();
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions());
+        services.AddSingleton<AuditWriter>();
+        services.AddSingleton<AgentWakeups>();
+        services.AddSingleton<OperationStore>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<AgentStore>();
+        services.AddValidatorsFrom(typeof(ApiExtensions).Assembly);
+
+        services.ConfigureHttpJsonOptions(o => OpsJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? c.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Ops API",
+                Version = "v1",
+                Description = "Runbook automation: queue operations, agents run them under their host's policy. " +
+                              "Click Authorize and paste a token from `./ops token` or `$OPS_HOME/admin.token`.",
+            });
+            o.AddSecurityDefinition("bearer", new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "JWT with claim role = viewer | operator | admin.",
+            });
+            o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+            o.SupportNonNullableReferenceTypes();
+        });
+        return builder;
+    }
+
+    /// <summary>Listens on the REST port (HTTP/1.1) and the agent gRPC port (h2c), loopback by default (DESIGN.md §8).</summary>
+    private static void AddOpsKestrel(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            if (context.Configuration.GetSection("Kestrel:Endpoints").Exists())
+            {
+                return;
+            }
+
+            var address = IPAddress.Parse(context.Configuration["OPS_BIND_ADDRESS"] ?? "127.0.0.1");
+            var httpPort = int.Parse(context.Configuration["OPS_HTTP_PORT"] ?? "8080", System.Globalization.CultureInfo.InvariantCulture);
+            var grpcPort = int.Parse(context.Configuration["OPS_GRPC_PORT"] ?? "8081", System.Globalization.CultureInfo.InvariantCulture);
+            kestrel.Listen(address, httpPort, o => o.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, grpcPort, o => o.Protocols = HttpProtocols.Http2);
+        });
+    }
+
+    /// <summary>The pipeline: problem details for every error, body limits, auth, Swagger, the routes.</summary>
+    public static WebApplication MapOpsControlPlane(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), a => a.UseMiddleware<BodySizeLimitMiddleware>());
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseSwagger();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/swagger/v1/swagger.json", "Ops API v1");
+            o.DocumentTitle = "Ops API";
+            o.EnablePersistAuthorization();
+        });
+
+        app.MapHealthEndpoints();
+        app.MapOperationKindsEndpoints();
+        app.MapOperationsEndpoints();
+        app.MapJobsEndpoints();
+        app.MapAgentsEndpoints();
+        app.MapEnrollmentTokensEndpoints();
+        app.MapAuditEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ops.ControlPlane.Infrastructure.Http;
+
+/// <summary>
+/// Turns request-binding failures (malformed JSON, a value of the wrong type, a missing or
+/// oversized body) into 400 validation problems whose <c>errors</c> map names the field, instead
+/// of a bare status. Wrong content types keep their 415.
+/// </summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var status = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType
+            ? StatusCodes.Status415UnsupportedMediaType
+            : StatusCodes.Status400BadRequest;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string title;
+        switch (bad.InnerException)
+        {
+            case JsonException json:
+                title = "The request body is not valid JSON for this route.";
+                errors[ErrorKeys.ToJsonPath(json.Path)] = [json.Path is null or "$" ? "Malformed JSON." : "Invalid value or type."];
+                break;
+            default:
+                if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    title = "The request body is too large.";
+                    errors["body"] = [$"The body must be at most {RequestLimits.MaxBodyBytes} bytes."];
+                }
+                else if (status == StatusCodes.Status415UnsupportedMediaType)
+                {
+                    title = "Unsupported media type.";
+                    errors["body"] = ["Send the body as application/json."];
+                }
+                else if (bad.Message.Contains("no body was provided", StringComparison.OrdinalIgnoreCase))
+                {
+                    title = "A JSON body is required.";
+                    errors["body"] = ["A JSON body is required."];
+                }
+                else
+                {
+                    title = "The request is malformed.";
+                    errors["request"] = [bad.Message];
+                }
+
+                break;
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new HttpValidationProblemDetails(errors)
+            {
+                Status = status,
+                Title = title,
+                Type = status == 400 ? "https://tools.ietf.org/html/rfc9110#section-15.5.1" : "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+            },
+        });
+    }
+}

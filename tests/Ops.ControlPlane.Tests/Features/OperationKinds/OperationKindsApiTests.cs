@@ -1,0 +1,33 @@
+using System.Net;
+using Ops.ControlPlane.Infrastructure.Auth;
+using Ops.ControlPlane.Tests.TestSupport;
+using Xunit;
+
+namespace Ops.ControlPlane.Tests.Features.OperationKinds;
+
+public sealed class OperationKindsApiTests(OpsApiFactory factory) : IClassFixture<OpsApiFactory>
+{
+    [Fact]
+    public async Task List_ShowsEachKindWithRiskTimeoutAndASchemaCarryingTheValidatorBounds()
+    {
+        var kinds = await (await factory.CreateClient(Roles.Viewer).GetAsync("/api/v1/operation-kinds")).ReadJsonAsync();
+        var byName = kinds.EnumerateArray().ToDictionary(k => k.GetProperty("name").GetString()!);
+
+        Assert.Contains("agent.ping", byName.Keys);
+        var disk = byName["host.disk"];
+        Assert.Equal("read_only", disk.GetProperty("risk").GetString());
+        Assert.True(disk.GetProperty("defaultTimeoutSeconds").GetInt32() > 0);
+        var schema = disk.GetProperty("parametersSchema");
+        Assert.Equal("object", schema.GetProperty("type").GetString());
+        Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
+        var percent = schema.GetProperty("properties").GetProperty("minFreePercent");
+        Assert.Equal(0, percent.GetProperty("minimum").GetDouble());
+        Assert.Equal(100, percent.GetProperty("maximum").GetDouble());
+        Assert.Equal(0, schema.GetProperty("properties").GetProperty("minFreeBytes").GetProperty("minimum").GetDouble());
+        Assert.False(string.IsNullOrEmpty(percent.GetProperty("description").GetString()));
+    }
+
+    [Fact]
+    public async Task Get_UnknownKind_Is404Problem() =>
+        await ProblemAssert.IsProblemAsync(await factory.CreateClient(Roles.Viewer).GetAsync("/api/v1/operation-kinds/rm.rf"), HttpStatusCode.NotFound);
+}
