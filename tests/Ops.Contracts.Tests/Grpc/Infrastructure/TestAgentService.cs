@@ -17,6 +17,7 @@ public sealed class TestAgentService
     public const int MiB = 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> sleepers = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> starters = new();
 
     public static string StatusMessage(StatusCode code) => $"Fehler ü ✓ 100% sicher: status {(int)code}";
 
@@ -27,6 +28,12 @@ public sealed class TestAgentService
 
     /// <summary>Completes with true when the sleeping call <paramref name="id"/> saw its token cancelled.</summary>
     public Task<bool> WhenSleeperEnds(string id) => Sleeper(id).Task;
+
+    /// <summary>Completes when the sleeping call <paramref name="id"/> has started its handler.</summary>
+    public Task WhenSleeperStarts(string id) => Starter(id).Task;
+
+    private TaskCompletionSource Starter(string id) =>
+        starters.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private TaskCompletionSource<bool> Sleeper(string id) =>
         sleepers.GetOrAdd(id, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -71,7 +78,9 @@ public sealed class TestAgentService
         if (token.StartsWith("sleep:", StringComparison.Ordinal))
         {
             var parts = token.Split(':');
-            var sleeper = Sleeper(parts.Length > 2 ? parts[2] : Guid.NewGuid().ToString());
+            var id = parts.Length > 2 ? parts[2] : Guid.NewGuid().ToString();
+            var sleeper = Sleeper(id);
+            Starter(id).TrySetResult();
             try
             {
                 await Task.Delay(int.Parse(parts[1], CultureInfo.InvariantCulture), context.CancellationToken);
