@@ -69,6 +69,8 @@ internal static class ApiExtensions
             });
             o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             o.SupportNonNullableReferenceTypes();
+            o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "Ops.ControlPlane.xml"), includeControllerXmlComments: true);
+            o.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "Ops.Contracts.xml"));
         });
         return builder;
     }
