@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Infrastructure.Auth;
 
 namespace Ops.ControlPlane.Features.Jobs;
@@ -21,6 +25,8 @@ internal static class JobsEndpoints
         group.MapGet("/{id:guid}/output", GetJobOutput)
             .WithName(nameof(GetJobOutput))
             .WithSummary("Read a job's output after a sequence number (afterSeq, default 0), up to limit chunks (default 500).")
+            .WithDescription("With `Accept: text/event-stream` the response follows the output live as server-sent events: `chunk` events (id = seq, data = the chunk) until the job ends, then one `end` event with the job's status. `Last-Event-ID` resumes after that seq.")
+            .Produces<JobOutputResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -33,9 +39,14 @@ internal static class JobsEndpoints
             ? TypedResults.Ok(job)
             : TypedResults.Problem($"No job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    public static async Task<Results<Ok<JobOutputResponse>, ValidationProblem, ProblemHttpResult>> GetJobOutput(
-        Guid id, long? afterSeq, int? limit, JobStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<JobOutputResponse>, ServerSentEventsResult<object>, ValidationProblem, ProblemHttpResult>> GetJobOutput(
+        Guid id, long? afterSeq, int? limit, HttpRequest request, JobStore store, JobOutputSignals signals, CancellationToken cancellationToken)
     {
+        if (long.TryParse(request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var lastEventId))
+        {
+            afterSeq ??= lastEventId;
+        }
+
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (afterSeq < 0)
         {
@@ -52,8 +63,58 @@ internal static class JobsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        return await store.GetOutputAsync(id, afterSeq ?? 0, limit ?? 500, cancellationToken) is { } output
-            ? TypedResults.Ok(output)
-            : TypedResults.Problem($"No job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        if (await store.GetOutputAsync(id, afterSeq ?? 0, limit ?? 500, cancellationToken) is not { } output)
+        {
+            return TypedResults.Problem($"No job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        }
+
+        var wantsStream = request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
+        return wantsStream
+            ? TypedResults.ServerSentEvents(FollowAsync(id, afterSeq ?? 0, store, signals, cancellationToken))
+            : TypedResults.Ok(output);
+    }
+
+    /// <summary>
+    /// Streams chunks as they are stored, woken by <see cref="JobOutputSignals"/> on this node and
+    /// re-reading at least every second (output appended through another replica), until the
+    /// job has ended and every chunk was sent; then one <c>end</c> event.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<object>> FollowAsync(
+        Guid id, long afterSeq, JobStore store, JobOutputSignals signals, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seq = afterSeq;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var signal = signals.Subscribe(id);
+            var page = await store.GetOutputAsync(id, seq, 500, cancellationToken);
+            if (page is null)
+            {
+                yield break;
+            }
+
+            foreach (var chunk in page.Chunks)
+            {
+                yield return new SseItem<object>(chunk, "chunk") { EventId = chunk.Seq.ToString(CultureInfo.InvariantCulture) };
+            }
+
+            seq = page.LastSeq;
+            if (page.Complete)
+            {
+                var job = await store.GetAsync(id, cancellationToken);
+                yield return new SseItem<object>(new { status = job?.Status, truncated = page.Truncated, exitCode = job?.ExitCode }, "end");
+                yield break;
+            }
+
+            if (page.Chunks.Count == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
     }
 }

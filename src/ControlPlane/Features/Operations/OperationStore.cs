@@ -163,8 +163,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     }
 
     /// <summary>
-    /// Requests cancellation: queued jobs end <c>cancelled</c> at once; leased and running jobs
-    /// are marked so their agents learn it on the next Pull or Heartbeat. Returns the operation
+    /// Requests cancellation: queued and leased jobs end <c>cancelled</c> at once; running jobs
+    /// are marked so their agents learn it on the next Pull or Heartbeat (and end when they report it). Returns the operation
     /// and the agents to wake, <c>null</c> when it does not exist.
     /// </summary>
     public async Task<(OperationResponse Operation, IReadOnlyList<Guid> AgentsToWake, bool AlreadyFinished)?> CancelAsync(
@@ -195,13 +195,25 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
              WHERE operation_id = @id AND status IN ('queued', 'pending_approval')
             """,
             new { id, now }, transaction, cancellationToken: cancellationToken));
+        // A leased job has not started: it ends now, and its agent is told through its next Pull.
+        // A running job ends when its agent reports the cancellation.
         var agents = (await connection.QueryAsync<Guid>(new CommandDefinition(
             """
-            UPDATE jobs SET cancel_requested_at = @now
+            UPDATE jobs SET cancel_requested_at = @now,
+                            status = CASE WHEN status = 'leased' THEN 'cancelled' ELSE status END,
+                            finished_at = CASE WHEN status = 'leased' THEN @now ELSE finished_at END,
+                            lease_expires_at = CASE WHEN status = 'leased' THEN NULL ELSE lease_expires_at END
              WHERE operation_id = @id AND status IN ('leased', 'running') AND cancel_requested_at IS NULL
             RETURNING agent_id
             """,
             new { id, now }, transaction, cancellationToken: cancellationToken))).Distinct().ToList();
+        if (agents.Count > 0)
+        {
+            // Agents waiting on other replicas learn it through LISTEN ops_jobs.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_notify('ops_jobs', a::text) FROM unnest(@agents::uuid[]) AS a",
+                new { agents = agents.ToArray() }, transaction, cancellationToken: cancellationToken));
+        }
 
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             caller.Subject, caller.Role, "operation.cancel", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.OpenApi;
 using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
 using Ops.ControlPlane.Features.Audit;
-using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
 using Ops.ControlPlane.Features.Jobs;
@@ -32,12 +32,12 @@ internal static class ApiExtensions
         builder.AddOpsTelemetry();
         builder.AddOpsStorage();
         builder.AddOpsAuth();
+        builder.AddAgentProtocol();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions());
         services.AddSingleton<AuditWriter>();
-        services.AddSingleton<AgentWakeups>();
         services.AddSingleton<OperationStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
@@ -119,6 +119,7 @@ internal static class ApiExtensions
         app.MapAgentsEndpoints();
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
+        app.MapAgentProtocol();
         return app;
     }
 }

@@ -1,0 +1,147 @@
+using Ops.Contracts.Agent;
+using Ops.Contracts.Agent.V1;
+using Ops.Contracts.Grpc;
+using Ops.ControlPlane.Features.Agents;
+using Ops.ControlPlane.Features.Dispatch;
+
+namespace Ops.ControlPlane.Features.AgentProtocol;
+
+/// <summary>
+/// <c>ops.agent.v1.AgentService</c> (DESIGN.md §4): the six unary RPCs agents call. Every RPC but
+/// <c>Enroll</c> is authenticated by the agent token. <c>Pull</c> is the downlink: it waits on the
+/// agent's in-process wake-up signal (fed locally and by <c>LISTEN ops_jobs</c>) and returns as
+/// soon as work or a cancellation arrives, at the latest after <c>wait_ms</c> (≤ 30 s).
+/// </summary>
+internal sealed class AgentRpcService(
+    AgentAuthenticator authenticator,
+    AgentEnrollment enrollment,
+    JobQueue queue,
+    AgentWakeups wakeups,
+    JobOutputSignals outputSignals,
+    AgentOptions agentOptions,
+    AgentProtocolOptions options,
+    TimeProvider timeProvider)
+{
+    /// <summary>The service definition to map on the gRPC endpoint.</summary>
+    public GrpcServiceDefinition Definition() =>
+        new GrpcServiceDefinition(AgentServiceMethods.ServiceName)
+            .AddUnaryMethod<EnrollRequest, EnrollResponse>(AgentServiceMethods.EnrollMethodName, Enroll)
+            .AddUnaryMethod<PullRequest, PullResponse>(AgentServiceMethods.PullMethodName, Pull)
+            .AddUnaryMethod<StartRequest, StartResponse>(AgentServiceMethods.StartMethodName, Start)
+            .AddUnaryMethod<AppendOutputRequest, AppendOutputResponse>(AgentServiceMethods.AppendOutputMethodName, AppendOutput)
+            .AddUnaryMethod<HeartbeatRequest, HeartbeatResponse>(AgentServiceMethods.HeartbeatMethodName, Heartbeat)
+            .AddUnaryMethod<CompleteRequest, CompleteResponse>(AgentServiceMethods.CompleteMethodName, Complete);
+
+    public async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    {
+        var (agentId, token) = await enrollment.EnrollAsync(request, context.Peer, context.CancellationToken);
+        return new EnrollResponse { AgentId = agentId.ToString(), AgentToken = token, HeartbeatIntervalMs = agentOptions.HeartbeatIntervalMs };
+    }
+
+    public async Task<PullResponse> Pull(PullRequest request, ServerCallContext context)
+    {
+        if (request.MaxJobs < 0 || request.MaxJobs > options.MaxJobsPerPull)
+        {
+            RpcErrors.InvalidArgument($"max_jobs must be between 0 and {options.MaxJobsPerPull}.");
+        }
+
+        if (request.WaitMs < 0)
+        {
+            RpcErrors.InvalidArgument("wait_ms must be 0 or more.");
+        }
+
+        var cancellationToken = context.CancellationToken;
+        var agent = await authenticator.AuthenticateAsync(context, touch: true, cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        var waitUntil = now + TimeSpan.FromMilliseconds(Math.Min(request.WaitMs, options.MaxPullWait.TotalMilliseconds));
+        if (context.Deadline is { } deadline && deadline - TimeSpan.FromMilliseconds(50) < waitUntil)
+        {
+            // Answer empty just before the caller's deadline rather than let the call fail.
+            waitUntil = deadline - TimeSpan.FromMilliseconds(50);
+        }
+
+        while (true)
+        {
+            var signal = wakeups.Subscribe(agent.AgentId);
+            var response = new PullResponse();
+            if (request.MaxJobs > 0)
+            {
+                response.Jobs.AddRange(await queue.LeaseAsync(agent.AgentId, request.MaxJobs, cancellationToken));
+            }
+
+            response.CancelJobIds.AddRange(await queue.TakeCancellationsAsync(agent.AgentId, cancellationToken));
+            var remaining = waitUntil - timeProvider.GetUtcNow();
+            if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0 || remaining <= TimeSpan.Zero)
+            {
+                return response;
+            }
+
+            try
+            {
+                await signal.WaitAsync(remaining, timeProvider, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return response;
+            }
+        }
+    }
+
+    public async Task<StartResponse> Start(StartRequest request, ServerCallContext context)
+    {
+        var jobId = RpcErrors.ParseJobId(request.JobId);
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        return new StartResponse { Proceed = await queue.StartAsync(agent.AgentId, jobId, request.Attempt, context.CancellationToken) };
+    }
+
+    public async Task<AppendOutputResponse> AppendOutput(AppendOutputRequest request, ServerCallContext context)
+    {
+        var jobId = RpcErrors.ParseJobId(request.JobId);
+        if (request.Chunks.Count > 10_000)
+        {
+            RpcErrors.InvalidArgument("At most 10,000 chunks per call.");
+        }
+
+        foreach (var chunk in request.Chunks)
+        {
+            if (chunk.Seq < 1)
+            {
+                RpcErrors.InvalidArgument($"Chunk seq {chunk.Seq} is invalid: seq starts at 1.");
+            }
+
+            if (chunk.Stream is not (OutputStream.Stdout or OutputStream.Stderr or OutputStream.System))
+            {
+                RpcErrors.InvalidArgument($"Chunk {chunk.Seq} has no valid stream.");
+            }
+        }
+
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        var stop = await queue.AppendOutputAsync(agent.AgentId, jobId, request.Attempt, request.Chunks, context.CancellationToken);
+        outputSignals.Notify(jobId);
+        return new AppendOutputResponse { CancelRequested = stop };
+    }
+
+    public async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+    {
+        if (request.RunningJobIds.Count > 10_000)
+        {
+            RpcErrors.InvalidArgument("At most 10,000 running job ids.");
+        }
+
+        var running = request.RunningJobIds.Select(id => RpcErrors.ParseJobId(id, "running_job_ids")).ToList();
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        var stats = request.Stats is null ? null : ProtoJson.Stats(request.Stats);
+        var response = new HeartbeatResponse { HeartbeatIntervalMs = agentOptions.HeartbeatIntervalMs };
+        response.CancelJobIds.AddRange(await queue.HeartbeatAsync(agent.AgentId, running, stats, context.CancellationToken));
+        return response;
+    }
+
+    public async Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context)
+    {
+        var jobId = RpcErrors.ParseJobId(request.JobId);
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        var accepted = await queue.CompleteAsync(agent.AgentId, jobId, request, context.CancellationToken);
+        outputSignals.Notify(jobId);
+        return new CompleteResponse { Accepted = accepted };
+    }
+}

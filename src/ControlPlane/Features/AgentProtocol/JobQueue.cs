@@ -1,0 +1,377 @@
+using System.Text.Json;
+using Dapper;
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+using NpgsqlTypes;
+using Ops.Contracts.Agent.V1;
+using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Dispatch;
+
+namespace Ops.ControlPlane.Features.AgentProtocol;
+
+/// <summary>
+/// The job queue as the agent protocol sees it (DESIGN.md §4–5): leasing with
+/// <c>FOR UPDATE SKIP LOCKED</c> (priority, then age), Start, bounded output, heartbeats and
+/// completion. Every call is idempotent and attempt-checked; a job reaches exactly one terminal
+/// state.
+/// </summary>
+internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
+{
+    private static readonly string[] Unfinished = ["pending_approval", "queued", "leased", "running"];
+
+    /// <summary>Leases up to <paramref name="max"/> queued, unexpired jobs of the agent, highest priority then oldest first.</summary>
+    public async Task<IReadOnlyList<JobAssignment>> LeaseAsync(Guid agentId, int max, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(Guid Id, Guid OperationId, string Kind, int Attempt, DateTime DeadlineAt, DateTime QueuedAt, string Parameters, string? Traceparent)>(
+            new CommandDefinition(
+                """
+                WITH leased AS (
+                    UPDATE jobs SET status = 'leased', leased_at = @now, lease_expires_at = @expires
+                     WHERE id IN (SELECT id FROM jobs
+                                   WHERE agent_id = @agentId AND status = 'queued' AND deadline_at > @now
+                                   ORDER BY priority DESC, queued_at, id
+                                   LIMIT @max
+                                   FOR UPDATE SKIP LOCKED)
+                    RETURNING id, operation_id, kind, attempt, deadline_at, queued_at, priority
+                )
+                SELECT l.id, l.operation_id, l.kind, l.attempt, l.deadline_at, l.queued_at, o.parameters::text, o.traceparent
+                  FROM leased l JOIN operations o ON o.id = l.operation_id
+                 ORDER BY l.priority DESC, l.queued_at, l.id
+                """,
+                new { agentId, max, now, expires = now + options.LeaseDuration },
+                cancellationToken: cancellationToken));
+        var assignments = new List<JobAssignment>();
+        foreach (var row in rows)
+        {
+            DispatchMetrics.DispatchLatency.Record((now - Utc(row.QueuedAt)).TotalMilliseconds);
+            assignments.Add(new JobAssignment
+            {
+                JobId = row.Id.ToString(),
+                OperationId = row.OperationId.ToString(),
+                Kind = row.Kind,
+                ParametersJson = row.Parameters,
+                Attempt = row.Attempt,
+                Deadline = Timestamp.FromDateTimeOffset(Utc(row.DeadlineAt)),
+                Traceparent = row.Traceparent ?? string.Empty,
+            });
+        }
+
+        return assignments;
+    }
+
+    /// <summary>Cancellations for jobs this agent holds that it has not been told about yet; marks them delivered.</summary>
+    public async Task<IReadOnlyList<string>> TakeCancellationsAsync(Guid agentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var ids = await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs SET cancel_delivered_at = @now
+             WHERE agent_id = @agentId AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
+            RETURNING id
+            """,
+            new { agentId, now = timeProvider.GetUtcNow() }, cancellationToken: cancellationToken));
+        return ids.Select(i => i.ToString()).ToList();
+    }
+
+    /// <summary>
+    /// leased → running. Returns <c>proceed</c>: false when the job was cancelled or ended meanwhile.
+    /// Repeating Start for a running job answers the same.
+    /// </summary>
+    public async Task<bool> StartAsync(Guid agentId, Guid jobId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
+        RequireCurrentAttempt(job, attempt);
+        var now = timeProvider.GetUtcNow();
+        bool proceed;
+        switch (job.Status)
+        {
+            case "leased" when job.CancelRequestedAt is not null:
+                await SetAsync(connection, transaction, "status = 'cancelled', finished_at = @now, cancel_delivered_at = @now, lease_expires_at = NULL", jobId, now, cancellationToken);
+                proceed = false;
+                break;
+            case "leased":
+                await SetAsync(connection, transaction, "status = 'running', started_at = @now, lease_expires_at = @now + @grace", jobId, now, cancellationToken);
+                proceed = true;
+                break;
+            case "running":
+                proceed = job.CancelRequestedAt is null;
+                break;
+            case "queued" or "pending_approval":
+                RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
+                return false;
+            default:
+                proceed = false;
+                break;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return proceed;
+    }
+
+    /// <summary>
+    /// Stores output chunks deduplicated by (job, attempt, seq), keeping the job's stored output
+    /// within <see cref="AgentProtocolOptions.OutputLimitBytes"/>: its first and last halves stay,
+    /// the middle is dropped and the job marked truncated. Returns whether the job should stop.
+    /// </summary>
+    public async Task<bool> AppendOutputAsync(Guid agentId, Guid jobId, int attempt, IReadOnlyList<OutputChunk> chunks, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
+        RequireCurrentAttempt(job, attempt);
+        if (job.Status is "queued" or "pending_approval")
+        {
+            RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
+        }
+
+        if (chunks.Count > 0)
+        {
+            var inserted = 0L;
+            await using (var insert = new NpgsqlCommand(
+                """
+                INSERT INTO job_output (job_id, attempt, seq, stream, data, at)
+                SELECT $1, $2, c.seq, c.stream, c.data, c.at
+                  FROM unnest($3::bigint[], $4::smallint[], $5::bytea[], $6::timestamptz[]) AS c(seq, stream, data, at)
+                 WHERE c.seq > $7
+                ON CONFLICT DO NOTHING
+                RETURNING length(data)
+                """, connection, transaction))
+            {
+                insert.Parameters.AddWithValue(jobId);
+                insert.Parameters.AddWithValue(attempt);
+                insert.Parameters.AddWithValue(chunks.Select(c => c.Seq).ToArray());
+                insert.Parameters.AddWithValue(chunks.Select(c => (short)c.Stream).ToArray());
+                insert.Parameters.AddWithValue(chunks.Select(c => c.Data.ToByteArray()).ToArray());
+                insert.Parameters.AddWithValue(chunks.Select(c => c.At is null ? timeProvider.GetUtcNow() : c.At.ToDateTimeOffset()).ToArray());
+                insert.Parameters.AddWithValue(job.OutputTrimmedSeq);
+                await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    inserted += reader.GetInt32(0);
+                }
+            }
+
+            var stored = job.OutputBytes + inserted;
+            var truncated = job.OutputTrimmedSeq > 0 && chunks.Any(c => c.Seq <= job.OutputTrimmedSeq);
+            if (stored > options.OutputLimitBytes)
+            {
+                var (maxDropped, droppedBytes) = await connection.QuerySingleAsync<(long MaxSeq, long Bytes)>(new CommandDefinition(
+                    """
+                    WITH c AS (
+                        SELECT seq,
+                               sum(length(data)) OVER (ORDER BY seq) AS head_cum,
+                               sum(length(data)) OVER (ORDER BY seq DESC) AS tail_cum
+                          FROM job_output WHERE job_id = @jobId AND attempt = @attempt),
+                    d AS (
+                        DELETE FROM job_output o USING c
+                         WHERE o.job_id = @jobId AND o.attempt = @attempt AND o.seq = c.seq
+                           AND c.head_cum > @half AND c.tail_cum > @half
+                        RETURNING o.seq, length(o.data) AS len)
+                    SELECT coalesce(max(seq), 0), coalesce(sum(len), 0)::bigint FROM d
+                    """,
+                    new { jobId, attempt, half = options.OutputLimitBytes / 2 }, transaction, cancellationToken: cancellationToken));
+                stored -= droppedBytes;
+                truncated |= droppedBytes > 0;
+                if (maxDropped > 0)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE jobs SET output_trimmed_seq = greatest(output_trimmed_seq, @maxDropped) WHERE id = @jobId",
+                        new { jobId, maxDropped }, transaction, cancellationToken: cancellationToken));
+                }
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE jobs SET output_bytes = @stored, output_truncated = output_truncated OR @truncated WHERE id = @jobId",
+                new { jobId, stored, truncated }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return job.CancelRequestedAt is not null || job.Status is "cancelled" or "timed_out" or "lost";
+    }
+
+    /// <summary>
+    /// Records a heartbeat: the telemetry sample, extended leases of the agent's running jobs, and
+    /// the ids it must stop (cancelled, timed out, or no longer its own) plus undelivered cancellations.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> HeartbeatAsync(Guid agentId, IReadOnlyList<Guid> runningJobIds, string? statsJson, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var touch = new NpgsqlCommand(
+            "UPDATE agents SET last_seen_at = $2, last_stats = coalesce($3, last_stats) WHERE id = $1", connection, transaction))
+        {
+            touch.Parameters.AddWithValue(agentId);
+            touch.Parameters.AddWithValue(now);
+            touch.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)statsJson ?? DBNull.Value });
+            await touch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var ids = runningJobIds.ToArray();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE jobs SET lease_expires_at = @expires WHERE agent_id = @agentId AND id = ANY(@ids) AND status = 'running'",
+            new { agentId, ids, expires = now + options.RunningGrace }, transaction, cancellationToken: cancellationToken));
+        var stop = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT id FROM jobs
+             WHERE agent_id = @agentId AND id = ANY(@ids)
+               AND (cancel_requested_at IS NOT NULL OR status NOT IN ('leased', 'running'))
+            """,
+            new { agentId, ids }, transaction, cancellationToken: cancellationToken))).ToHashSet();
+        var pending = await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs SET cancel_delivered_at = @now
+             WHERE agent_id = @agentId AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
+            RETURNING id
+            """,
+            new { agentId, now }, transaction, cancellationToken: cancellationToken));
+        stop.UnionWith(pending);
+        await transaction.CommitAsync(cancellationToken);
+        return stop.Select(i => i.ToString()).ToList();
+    }
+
+    /// <summary>
+    /// Records the terminal state reported by the agent. Returns <c>accepted</c>: true for the
+    /// first completion of the current attempt and for its duplicates; false for a stale attempt or
+    /// a job the control plane already ended (cancelled, timed out, lost).
+    /// </summary>
+    public async Task<bool> CompleteAsync(Guid agentId, Guid jobId, CompleteRequest request, CancellationToken cancellationToken)
+    {
+        var status = request.Outcome switch
+        {
+            JobOutcome.Succeeded => "succeeded",
+            JobOutcome.Failed => "failed",
+            JobOutcome.Cancelled => "cancelled",
+            JobOutcome.TimedOut => "timed_out",
+            _ => null,
+        };
+        if (status is null)
+        {
+            RpcErrors.InvalidArgument("outcome must be SUCCEEDED, FAILED, CANCELLED or TIMED_OUT.");
+        }
+
+        string? result = null;
+        if (!string.IsNullOrEmpty(request.ResultJson))
+        {
+            if (request.ResultJson.Length > options.MaxResultBytes)
+            {
+                RpcErrors.InvalidArgument($"result_json is larger than {options.MaxResultBytes} bytes; put bulk data in the output.");
+            }
+
+            try
+            {
+                using var parsed = JsonDocument.Parse(request.ResultJson);
+                result = request.ResultJson;
+            }
+            catch (JsonException)
+            {
+                RpcErrors.InvalidArgument("result_json is not valid JSON.");
+            }
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
+        if (job.Attempt != request.Attempt)
+        {
+            return false;
+        }
+
+        if (!Unfinished.Contains(job.Status))
+        {
+            return job.CompletedAttempt == request.Attempt;
+        }
+
+        if (job.Status is "queued" or "pending_approval")
+        {
+            return false;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var error = request.Error.Length > 8192 ? request.Error[..8192] : request.Error;
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE jobs SET status = @status, exit_code = @exitCode, result = @result::jsonb, error = @error,
+                            started_at = coalesce(started_at, @startedAt), finished_at = @now, lease_expires_at = NULL,
+                            completed_attempt = @attempt, output_total_bytes = @outputBytes,
+                            output_truncated = output_truncated OR @outputTruncated
+             WHERE id = @jobId
+            """,
+            new
+            {
+                jobId,
+                status,
+                exitCode = request.ExitCode,
+                result,
+                error = string.IsNullOrEmpty(error) ? null : error,
+                startedAt = request.StartedAt?.ToDateTimeOffset() ?? now,
+                now,
+                attempt = request.Attempt,
+                outputBytes = request.OutputBytes,
+                outputTruncated = request.OutputTruncated,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        var started = job.StartedAt is { } s ? Utc(s) : now;
+        DispatchMetrics.JobDuration.Record(
+            (now - started).TotalSeconds,
+            new KeyValuePair<string, object?>("kind", job.Kind),
+            new KeyValuePair<string, object?>("outcome", status));
+        return true;
+    }
+
+    private static async Task<OwnedJob> LockOwnedJobAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid agentId, Guid jobId, CancellationToken cancellationToken)
+    {
+        var job = await connection.QuerySingleOrDefaultAsync<OwnedJob>(new CommandDefinition(
+            """
+            SELECT agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt, output_bytes, output_trimmed_seq
+              FROM jobs WHERE id = @jobId FOR UPDATE
+            """,
+            new { jobId }, transaction, cancellationToken: cancellationToken));
+        if (job is null)
+        {
+            RpcErrors.NotFound($"No job {jobId}.");
+        }
+
+        if (job.AgentId != agentId)
+        {
+            RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
+        }
+
+        return job;
+    }
+
+    private static void RequireCurrentAttempt(OwnedJob job, int attempt)
+    {
+        if (job.Attempt != attempt)
+        {
+            RpcErrors.FailedPrecondition($"Attempt {attempt} is stale: the job is on attempt {job.Attempt}.");
+        }
+    }
+
+    private Task<int> SetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string assignments, Guid jobId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE jobs SET {assignments} WHERE id = @jobId",
+            new { jobId, now, grace = options.RunningGrace }, transaction, cancellationToken: cancellationToken));
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    /// <summary>The columns of a job that the protocol checks, read under a row lock.</summary>
+    private sealed class OwnedJob
+    {
+        public Guid AgentId { get; set; }
+        public string Kind { get; set; } = string.Empty;
+        public string Status { get; set; } = string.Empty;
+        public int Attempt { get; set; }
+        public DateTime? CancelRequestedAt { get; set; }
+        public DateTime? StartedAt { get; set; }
+        public int? CompletedAttempt { get; set; }
+        public long OutputBytes { get; set; }
+        public long OutputTrimmedSeq { get; set; }
+    }
+}

@@ -1,0 +1,134 @@
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Dispatch;
+
+namespace Ops.ControlPlane.Features.AgentProtocol;
+
+/// <summary>
+/// Enforces leases and deadlines (DESIGN.md §5), every <see cref="AgentProtocolOptions.ReaperInterval"/>:
+/// a leased job not started within its lease returns to <c>queued</c> with <c>attempt + 1</c>;
+/// a running job whose agent stopped heart-beating for the grace period becomes <c>lost</c>
+/// (re-queued instead when its kind is retry-safe); an unfinished job past its deadline becomes
+/// <c>timed_out</c> and, if an agent holds it, its cancellation is delivered. Safe with several
+/// replicas: rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>.
+/// </summary>
+internal sealed class LeaseReaper(
+    NpgsqlDataSource dataSource,
+    AgentWakeups wakeups,
+    AgentProtocolOptions options,
+    TimeProvider timeProvider,
+    ILogger<LeaseReaper> logger) : BackgroundService
+{
+    private static readonly string[] RetrySafeKinds = OperationKindCatalog.All.Where(k => k.RetrySafe).Select(k => k.Name).ToArray();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ReaperInterval, timeProvider);
+        do
+        {
+            try
+            {
+                await ReapAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                ReaperLogFailed(ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    /// <summary>One pass; returns the agents that were woken.</summary>
+    public async Task<IReadOnlyCollection<Guid>> ReapAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var requeued = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs SET status = 'queued', attempt = attempt + 1, queued_at = @now,
+                            leased_at = NULL, lease_expires_at = NULL, cancel_delivered_at = NULL
+             WHERE id IN (SELECT id FROM jobs
+                           WHERE status = 'leased' AND lease_expires_at < @now AND deadline_at > @now
+                           FOR UPDATE SKIP LOCKED)
+            RETURNING agent_id
+            """,
+            new { now }, cancellationToken: cancellationToken))).ToList();
+
+        var silent = (await connection.QueryAsync<(Guid AgentId, bool Retried)>(new CommandDefinition(
+            """
+            UPDATE jobs SET status = CASE WHEN kind = ANY(@retrySafe) THEN 'queued' ELSE 'lost' END,
+                            attempt = CASE WHEN kind = ANY(@retrySafe) THEN attempt + 1 ELSE attempt END,
+                            queued_at = CASE WHEN kind = ANY(@retrySafe) THEN @now ELSE queued_at END,
+                            started_at = CASE WHEN kind = ANY(@retrySafe) THEN NULL ELSE started_at END,
+                            leased_at = CASE WHEN kind = ANY(@retrySafe) THEN NULL ELSE leased_at END,
+                            finished_at = CASE WHEN kind = ANY(@retrySafe) THEN NULL ELSE @now END,
+                            error = CASE WHEN kind = ANY(@retrySafe) THEN NULL ELSE 'the agent stopped heart-beating while the job was running' END,
+                            lease_expires_at = NULL, cancel_delivered_at = NULL
+             WHERE id IN (SELECT id FROM jobs
+                           WHERE status = 'running' AND lease_expires_at < @now AND deadline_at > @now
+                           FOR UPDATE SKIP LOCKED)
+            RETURNING agent_id, status = 'queued'
+            """,
+            new { now, retrySafe = RetrySafeKinds }, cancellationToken: cancellationToken))).ToList();
+
+        var timedOut = (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            WITH t AS (
+                UPDATE jobs SET status = 'timed_out', finished_at = @now, lease_expires_at = NULL,
+                                error = 'the deadline passed before the job finished',
+                                cancel_requested_at = CASE WHEN leased_at IS NOT NULL THEN coalesce(cancel_requested_at, @now) END
+                 WHERE id IN (SELECT id FROM jobs
+                               WHERE status IN ('pending_approval', 'queued', 'leased', 'running') AND deadline_at <= @now
+                               FOR UPDATE SKIP LOCKED)
+                RETURNING agent_id, leased_at IS NOT NULL AS held)
+            SELECT agent_id FROM t WHERE held
+            """,
+            new { now }, cancellationToken: cancellationToken))).ToList();
+        if (timedOut.Count > 0)
+        {
+            // Agents holding these jobs may wait on another replica: wake them there too.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_notify('ops_jobs', a::text) FROM unnest(@ids::uuid[]) AS a",
+                new { ids = timedOut.Distinct().ToArray() }, cancellationToken: cancellationToken));
+        }
+
+        var woken = requeued.Concat(silent.Where(s => s.Retried).Select(s => s.AgentId)).Concat(timedOut).ToHashSet();
+        foreach (var agentId in woken)
+        {
+            wakeups.Notify(agentId);
+        }
+
+        if (requeued.Count + silent.Count + timedOut.Count > 0)
+        {
+            var retried = silent.Count(s => s.Retried);
+            DispatchMetrics.Reaped.Add(requeued.Count, new KeyValuePair<string, object?>("reason", "lease_expired"));
+            DispatchMetrics.Reaped.Add(silent.Count - retried, new KeyValuePair<string, object?>("reason", "lost"));
+            DispatchMetrics.Reaped.Add(retried, new KeyValuePair<string, object?>("reason", "retried"));
+            DispatchMetrics.Reaped.Add(timedOut.Count, new KeyValuePair<string, object?>("reason", "timed_out"));
+            DispatchLog.Reaped(logger, requeued.Count, silent.Count - retried, retried, timedOut.Count);
+        }
+
+        return woken;
+    }
+
+    private void ReaperLogFailed(Exception ex) => DispatchLog.ReaperFailed(logger, ex);
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics.CodeAnalysis;
+using Ops.Contracts.Grpc;
+
+namespace Ops.ControlPlane.Features.AgentProtocol;
+
+/// <summary>Throw helpers for the agent protocol's status codes (DESIGN.md §4).</summary>
+internal static class RpcErrors
+{
+    [DoesNotReturn]
+    public static void Unauthenticated(string detail) => throw new RpcException(StatusCode.Unauthenticated, detail);
+
+    [DoesNotReturn]
+    public static void InvalidArgument(string detail) => throw new RpcException(StatusCode.InvalidArgument, detail);
+
+    [DoesNotReturn]
+    public static void NotFound(string detail) => throw new RpcException(StatusCode.NotFound, detail);
+
+    [DoesNotReturn]
+    public static void FailedPrecondition(string detail) => throw new RpcException(StatusCode.FailedPrecondition, detail);
+
+    /// <summary>Parses a job id sent by an agent; INVALID_ARGUMENT when it is not a UUID.</summary>
+    public static Guid ParseJobId(string value, string field = "job_id")
+    {
+        if (!Guid.TryParse(value, out var id))
+        {
+            InvalidArgument($"{field} '{Truncate(value)}' is not a UUID.");
+        }
+
+        return id;
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}
