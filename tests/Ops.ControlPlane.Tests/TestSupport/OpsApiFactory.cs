@@ -12,7 +12,7 @@ namespace Ops.ControlPlane.Tests.TestSupport;
 /// The real control plane in-process (eShop's CatalogApiFixture): its own database in the test
 /// cluster, authentication on with a test signing key, and clients that carry real minted JWTs.
 /// </summary>
-public sealed class OpsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class OpsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string SigningKey = "test-signing-key-of-at-least-32-bytes-0123456789";
     private string _connectionString = string.Empty;
@@ -20,11 +20,23 @@ public sealed class OpsApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
 
     public string ConnectionString => _connectionString;
 
-    public async Task InitializeAsync()
+    /// <summary>The REST address when the host listens on real sockets; <c>null</c> for the in-memory server.</summary>
+    protected virtual Uri? RestBaseAddress => null;
+
+    /// <summary>Extra settings for derived fixtures (ports, protocol timings).</summary>
+    protected Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Uses this connection string instead of a new database (a second replica on the same database).</summary>
+    public string? SharedConnectionString { get; init; }
+
+    public virtual async Task InitializeAsync()
     {
-        _connectionString = await TestCluster.CreateDatabaseAsync("api");
-        _ = Server; // start the host: runs migrations
+        _connectionString = SharedConnectionString ?? await TestCluster.CreateDatabaseAsync("api");
+        StartHost();
     }
+
+    /// <summary>Starts the host (and runs the migrations); the in-memory test server by default.</summary>
+    protected virtual void StartHost() => _ = Server;
 
     async Task IAsyncLifetime.DisposeAsync()
     {
@@ -44,6 +56,10 @@ public sealed class OpsApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseSetting("ConnectionStrings:Ops", _connectionString);
         builder.UseSetting("Auth:SigningKey", SigningKey);
         builder.UseSetting("OpsHome", _home);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>A real JWT for <paramref name="subject"/> with <paramref name="role"/>.</summary>
@@ -54,6 +70,11 @@ public sealed class OpsApiFactory : WebApplicationFactory<Program>, IAsyncLifeti
     public HttpClient CreateClient(string? role, string subject = "tester")
     {
         var client = CreateClient();
+        if (RestBaseAddress is { } address)
+        {
+            client.BaseAddress = address;
+        }
+
         if (role is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MintToken(role, subject));

@@ -25,7 +25,7 @@ internal static class JobsEndpoints
         group.MapGet("/{id:guid}/output", GetJobOutput)
             .WithName(nameof(GetJobOutput))
             .WithSummary("Read a job's output after a sequence number (afterSeq, default 0), up to limit chunks (default 500).")
-            .WithDescription("With `Accept: text/event-stream` the response follows the output live as server-sent events: `chunk` events (id = seq, data = the chunk) until the job ends, then one `end` event with the job's status. `Last-Event-ID` resumes after that seq.")
+            .WithDescription("With `Accept: text/event-stream` the response follows the output live as server-sent events: an `open` event with the job's status, then `chunk` events (id = seq, data = the chunk) until the job ends, then one `end` event with the job's status. `Last-Event-ID` resumes after that seq.")
             .Produces<JobOutputResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -83,6 +83,10 @@ internal static class JobsEndpoints
         Guid id, long afterSeq, JobStore store, JobOutputSignals signals, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seq = afterSeq;
+
+        // An opening event sends the response headers at once, so a client sees the stream is live before any output.
+        var current = await store.GetAsync(id, cancellationToken);
+        yield return new SseItem<object>(new { jobId = id, status = current?.Status, afterSeq }, "open");
         while (!cancellationToken.IsCancellationRequested)
         {
             var signal = signals.Subscribe(id);
