@@ -10,7 +10,9 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// <c>ops.agent.v1.AgentService</c> (DESIGN.md §4): the six unary RPCs agents call. Every RPC but
 /// <c>Enroll</c> is authenticated by the agent token. <c>Pull</c> is the downlink: it waits on the
 /// agent's in-process wake-up signal (fed locally and by <c>LISTEN ops_jobs</c>) and returns as
-/// soon as work or a cancellation arrives, at the latest after <c>wait_ms</c> (≤ 30 s).
+/// soon as work or a cancellation arrives, at the latest after <c>wait_ms</c> (≤ 30 s). A caller
+/// deadline shorter than the wait ends the call with DEADLINE_EXCEEDED, as for any RPC: agents set
+/// their deadline beyond <c>wait_ms</c>.
 /// </summary>
 internal sealed class AgentRpcService(
     AgentAuthenticator authenticator,
@@ -54,12 +56,6 @@ internal sealed class AgentRpcService(
         var agent = await authenticator.AuthenticateAsync(context, touch: true, cancellationToken);
         var now = timeProvider.GetUtcNow();
         var waitUntil = now + TimeSpan.FromMilliseconds(Math.Min(request.WaitMs, options.MaxPullWait.TotalMilliseconds));
-        if (context.Deadline is { } deadline && deadline - TimeSpan.FromMilliseconds(50) < waitUntil)
-        {
-            // Answer empty just before the caller's deadline rather than let the call fail.
-            waitUntil = deadline - TimeSpan.FromMilliseconds(50);
-        }
-
         while (true)
         {
             var signal = wakeups.Subscribe(agent.AgentId);
