@@ -1,0 +1,50 @@
+namespace Ops.Agent.Configuration;
+
+/// <summary>
+/// The <c>Agent</c> configuration section (DESIGN.md §8), bound from <c>appsettings.json</c>, the
+/// optional <c>--config</c> file, <c>OPS_AGENT_</c> environment variables
+/// (e.g. <c>OPS_AGENT_Agent__ControlPlaneUrl</c>) and the command line, in increasing precedence.
+/// Validated at start by <see cref="AgentOptionsValidator"/>; docs/agent.md lists every key.
+/// </summary>
+internal sealed record AgentOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Agent";
+
+    /// <summary>Kinds enabled when <see cref="EnabledKinds"/> is not configured.</summary>
+    public static IReadOnlyList<string> DefaultEnabledKinds { get; } = ["agent.ping", "host.disk"];
+
+    /// <summary>The control plane's agent gRPC endpoint (h2c or TLS), e.g. <c>http://127.0.0.1:8081</c> (DESIGN.md §8 port).</summary>
+    public string ControlPlaneUrl { get; init; } = "http://127.0.0.1:8081";
+
+    /// <summary>
+    /// Absolute directory for the agent's state (<c>identity.json</c>); created with mode 0700 when
+    /// missing and required to be writable.
+    /// </summary>
+    public string StateDirectory { get; init; } = "/var/lib/ops-agent";
+
+    /// <summary>Enrollment token used once, on the first start, when no identity is stored.</summary>
+    public string? EnrollmentToken { get; init; }
+
+    /// <summary>The host name reported at enrollment; default <see cref="Environment.MachineName"/>.</summary>
+    public string Hostname { get; init; } = Environment.MachineName;
+
+    /// <summary>Labels reported at enrollment (<c>env=prod</c>, <c>role=db</c>); used by label selectors.</summary>
+    public Dictionary<string, string> Labels { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Jobs run at the same time (1–256); the Pull asks for the free slots only.</summary>
+    public int MaxConcurrentJobs { get; init; } = 4;
+
+    /// <summary>How long a Pull waits for work, in milliseconds (1,000–30,000; the server caps it at 30 s).</summary>
+    public int PullWaitMs { get; init; } = 25_000;
+
+    /// <summary>
+    /// The local policy's enabled operation kinds, reported as capabilities; null means
+    /// <see cref="DefaultEnabledKinds"/>. (Bound as null by default because the configuration
+    /// binder appends to, rather than replaces, a pre-filled collection.)
+    /// </summary>
+    public string[]? EnabledKinds { get; init; }
+
+    /// <summary>The enabled kinds in effect: <see cref="EnabledKinds"/> or the defaults.</summary>
+    public IReadOnlyList<string> EffectiveEnabledKinds => EnabledKinds is { Length: > 0 } kinds ? kinds : DefaultEnabledKinds;
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Ops.Agent.Configuration;
+using Ops.Agent.Connection;
+using Ops.Agent.Executors;
+using Ops.Agent.Identity;
+using Ops.Agent.Jobs;
+using Ops.Agent.Telemetry;
+using Ops.Contracts.Agent;
+using Ops.Contracts.Grpc;
+
+namespace Ops.Agent.Hosting;
+
+/// <summary>Registers the agent in a host and runs it.</summary>
+internal static class AgentHostingExtensions
+{
+    /// <summary>How long the host waits for the agent to stop: the 10 s job grace plus margin.</summary>
+    public static readonly TimeSpan ShutdownTimeout = AgentWorker.ShutdownGrace + TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Adds the agent: <see cref="AgentOptions"/> bound from the <c>Agent</c> section and validated
+    /// at start, the gRPC client, the connection loops, the job runner, the built-in executors
+    /// (<c>agent.ping</c>, <c>host.disk</c>) and the <see cref="AgentWorker"/> hosted service.
+    /// Executors registered afterwards as <see cref="IOperationExecutor"/> replace built-in ones of the same kind.
+    /// </summary>
+    public static IHostApplicationBuilder AddOpsAgent(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<AgentOptions>()
+            .Bind(builder.Configuration.GetSection(AgentOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => GrpcChannel.ForAddress(
+            new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ControlPlaneUrl),
+            new GrpcChannelOptions { TimeProvider = sp.GetRequiredService<TimeProvider>() }));
+        services.AddSingleton(sp => new AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
+
+        services.AddSingleton<AgentLifetime>();
+        services.AddSingleton<AgentSession>();
+        services.AddSingleton<ReconnectBackoff>();
+        services.AddSingleton<IdentityStore>();
+        services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<HostStatsSampler>();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<PullLoop>();
+        services.AddSingleton<HeartbeatLoop>();
+
+        services.AddSingleton<IOperationExecutor, AgentPingExecutor>();
+        services.AddSingleton<IOperationExecutor, HostDiskExecutor>();
+
+        services.AddHostedService<AgentWorker>();
+
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs the host until it stops and returns the process exit code (<see cref="AgentExitCodes"/>):
+    /// invalid configuration is printed to stderr with exit code 2.
+    /// </summary>
+    public static async Task<int> RunOpsAgentAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var lifetime = host.Services.GetRequiredService<AgentLifetime>();
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (FindValidationErrors(ex) is { Count: > 0 } errors)
+        {
+            await Console.Error.WriteLineAsync("ops-agent: invalid configuration:").ConfigureAwait(false);
+            foreach (var error in errors)
+            {
+                await Console.Error.WriteLineAsync("  - " + error).ConfigureAwait(false);
+            }
+
+            return AgentExitCodes.Configuration;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("ops-agent: failed to start: " + ex.Message).ConfigureAwait(false);
+            return AgentExitCodes.Failure;
+        }
+
+        return lifetime.ExitCode;
+    }
+
+    private static List<string> FindValidationErrors(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => [.. validation.Failures],
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(FindValidationErrors).ToList(),
+        _ => [],
+    };
+}

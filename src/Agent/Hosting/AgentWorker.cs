@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Ops.Agent.Configuration;
+using Ops.Agent.Connection;
+using Ops.Agent.Identity;
+using Ops.Agent.Jobs;
+
+namespace Ops.Agent.Hosting;
+
+/// <summary>
+/// The agent's hosted service: obtains the identity (enrolling on the first start), then runs
+/// the <see cref="HeartbeatLoop"/> and the <see cref="PullLoop"/> until the host stops. On stop
+/// (SIGTERM, Ctrl-C, or a fatal error) it stops pulling, cancels the running jobs and gives them
+/// <see cref="ShutdownGrace"/> to report (Complete CANCELLED), then stops heart-beating.
+/// </summary>
+internal sealed class AgentWorker(
+    EnrollmentService enrollment,
+    PullLoop pullLoop,
+    HeartbeatLoop heartbeatLoop,
+    RunningJobs jobs,
+    AgentLifetime lifetime,
+    IOptions<AgentOptions> options,
+    TimeProvider timeProvider,
+    ILogger<AgentWorker> logger) : BackgroundService
+{
+    /// <summary>How long running jobs get to finish and report on shutdown: 10 s.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var pullStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var heartbeatStop = new CancellationTokenSource();
+        Task heartbeat = Task.CompletedTask;
+        Task pull = Task.CompletedTask;
+        try
+        {
+            var identity = await enrollment.EnsureIdentityAsync(stoppingToken).ConfigureAwait(false);
+            var agent = options.Value;
+            HostingLog.Started(logger, identity.AgentId, agent.Hostname, AgentVersion.Current, agent.ControlPlaneUrl, string.Join(", ", agent.EffectiveEnabledKinds));
+            heartbeat = heartbeatLoop.RunAsync(heartbeatStop.Token);
+            pull = pullLoop.RunAsync(pullStop.Token);
+            var first = await Task.WhenAny(pull, heartbeat).ConfigureAwait(false);
+            await first.ConfigureAwait(false);
+        }
+        catch (AgentFatalException ex)
+        {
+            lifetime.Fail(ex);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException && stoppingToken.IsCancellationRequested)
+        {
+            // Normal shutdown.
+        }
+        catch (Exception ex)
+        {
+            HostingLog.UnexpectedFailure(logger, ex);
+            lifetime.Fail(new AgentFatalException(AgentExitCodes.Failure, ex.Message, ex));
+        }
+        finally
+        {
+            await pullStop.CancelAsync().ConfigureAwait(false);
+            await pull.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await DrainAsync().ConfigureAwait(false);
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            HostingLog.Stopped(logger);
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        var count = jobs.Count;
+        if (count > 0)
+        {
+            HostingLog.Draining(logger, count, ShutdownGrace.TotalSeconds);
+        }
+
+        var running = jobs.CancelAll(JobCancelReason.Shutdown);
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(ShutdownGrace, timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            HostingLog.DrainTimedOut(logger, jobs.Count);
+        }
+        finally
+        {
+            jobs.StopHard();
+        }
+    }
+}

@@ -1,0 +1,299 @@
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Ops.Agent.Configuration;
+using Ops.Agent.Connection;
+using Ops.Agent.Executors;
+using Ops.Agent.Hosting;
+using Ops.Contracts.Agent;
+using Ops.Contracts.Agent.V1;
+using Ops.Contracts.Json;
+using Ops.Contracts.Kinds;
+using Polly;
+
+namespace Ops.Agent.Jobs;
+
+/// <summary>
+/// Runs job assignments (DESIGN.md §4, §5): Start (drop on <c>proceed=false</c>), local policy and
+/// parameter validation, the kind's executor under a token cancelled by the control plane, the
+/// deadline or shutdown, output through a <see cref="JobOutputPump"/>, then Complete, retried on
+/// transient errors until the control plane answers (accepted, or <c>accepted=false</c> for a
+/// stale attempt). FAILED_PRECONDITION / NOT_FOUND on Start or AppendOutput drop the job quietly;
+/// UNAUTHENTICATED stops the agent. At most <c>MaxConcurrentJobs</c> executors run at once.
+/// </summary>
+internal sealed class JobRunner
+{
+    /// <summary>Exit code reported for a TIMED_OUT job, as <c>timeout(1)</c> does.</summary>
+    public const int TimedOutExitCode = 124;
+
+    /// <summary>Exit code reported for a CANCELLED job: 128 + SIGINT, as shells do.</summary>
+    public const int CancelledExitCode = 130;
+
+    /// <summary>Largest <c>result_json</c> sent, in UTF-16 characters; larger results are replaced by an error.</summary>
+    public const int MaxResultLength = 256 * 1024;
+
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly AgentServiceClient client;
+    private readonly RunningJobs jobs;
+    private readonly AgentOptions options;
+    private readonly Dictionary<string, IOperationExecutor> executors;
+    private readonly AgentLifetime lifetime;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<JobRunner> logger;
+    private readonly ResiliencePipeline retry;
+    private readonly SemaphoreSlim slots;
+
+    /// <summary>Creates the runner.</summary>
+    public JobRunner(
+        AgentServiceClient client,
+        RunningJobs jobs,
+        IOptions<AgentOptions> options,
+        IEnumerable<IOperationExecutor> executors,
+        ReconnectBackoff backoff,
+        AgentLifetime lifetime,
+        TimeProvider timeProvider,
+        ILogger<JobRunner> logger)
+    {
+        this.client = client;
+        this.jobs = jobs;
+        this.options = options.Value;
+        this.executors = new Dictionary<string, IOperationExecutor>(StringComparer.Ordinal);
+        foreach (var executor in executors)
+        {
+            this.executors[executor.Kind] = executor;
+        }
+
+        this.lifetime = lifetime;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        retry = backoff.Create("job uplink", RpcErrors.IsTransient);
+        slots = new SemaphoreSlim(this.options.MaxConcurrentJobs, this.options.MaxConcurrentJobs);
+    }
+
+    /// <summary>Registers <paramref name="assignment"/> and runs it in the background; duplicates are ignored.</summary>
+    public void Launch(JobAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (!jobs.TryAdd(assignment, out var job))
+        {
+            JobsLog.DuplicateAssignment(logger, assignment.JobId, assignment.Attempt);
+            return;
+        }
+
+        JobsLog.Assigned(logger, job.JobId, job.Attempt, assignment.Kind, assignment.OperationId);
+        job.Completion = Task.Run(() => RunAsync(job), CancellationToken.None);
+    }
+
+    private async Task RunAsync(RunningJob job)
+    {
+        var slotTaken = false;
+        try
+        {
+            await slots.WaitAsync(job.Token).ConfigureAwait(false);
+            slotTaken = true;
+            if (!await StartAsync(job).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var startedAt = timeProvider.GetUtcNow();
+            var completion = await ExecuteAsync(job).ConfigureAwait(false);
+            if (completion is null)
+            {
+                return;
+            }
+
+            completion.StartedAt = Timestamp.FromDateTimeOffset(startedAt);
+            completion.FinishedAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+            await CompleteAsync(job, completion).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RpcErrors.IsUnauthenticated(ex))
+        {
+            lifetime.Fail(new AgentFatalException(
+                AgentExitCodes.Unauthenticated,
+                $"The control plane rejected the agent token while reporting job {job.JobId} (UNAUTHENTICATED): the agent was revoked or is unknown. Re-enroll it with a new enrollment token.",
+                ex));
+        }
+        catch (Exception ex) when (RpcErrors.IsCancellation(ex, job.Token) || RpcErrors.IsCancellation(ex, jobs.HardStop))
+        {
+            JobsLog.DroppedOnCancel(logger, job.JobId, job.Attempt, job.Reason?.ToString() ?? "shutdown");
+        }
+        catch (Exception ex)
+        {
+            JobsLog.RunnerFailed(logger, job.JobId, job.Attempt, ex);
+        }
+        finally
+        {
+            if (slotTaken)
+            {
+                slots.Release();
+            }
+
+            jobs.Remove(job);
+        }
+    }
+
+    private async Task<bool> StartAsync(RunningJob job)
+    {
+        StartResponse response;
+        try
+        {
+            var request = new StartRequest { JobId = job.JobId, Attempt = job.Attempt };
+            response = await retry.ExecuteAsync(
+                async token => await client.StartAsync(request, Deadline(), token).ConfigureAwait(false),
+                job.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RpcErrors.IsJobGone(ex))
+        {
+            JobsLog.JobGone(logger, job.JobId, job.Attempt, "Start", RpcErrors.Describe(ex));
+            return false;
+        }
+
+        if (!response.Proceed)
+        {
+            JobsLog.StartDeclined(logger, job.JobId, job.Attempt);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Validates and runs the job; returns the Complete request, or null when the job is gone.</summary>
+    private async Task<CompleteRequest?> ExecuteAsync(RunningJob job)
+    {
+        var assignment = job.Assignment;
+        var completion = new CompleteRequest { JobId = job.JobId, Attempt = job.Attempt };
+
+        if (!options.EffectiveEnabledKinds.Contains(assignment.Kind, StringComparer.Ordinal)
+            || !OperationKindCatalog.TryGet(assignment.Kind, out var kind)
+            || !executors.TryGetValue(assignment.Kind, out var executor))
+        {
+            return Failed(completion, $"kind '{assignment.Kind}' is not enabled by this agent's policy");
+        }
+
+        ParameterBindingResult binding;
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(assignment.ParametersJson) ? "{}" : assignment.ParametersJson);
+            binding = ParameterBinder.Bind(kind, document.RootElement.Clone());
+        }
+        catch (JsonException ex)
+        {
+            return Failed(completion, $"invalid parameters: not valid JSON ({ex.Message})");
+        }
+
+        if (!binding.IsValid)
+        {
+            var errors = string.Join("; ", binding.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+            return Failed(completion, $"invalid parameters: {errors}");
+        }
+
+        var output = new JobOutputPump(client, job, retry, timeProvider, logger, jobs.HardStop);
+        output.Start();
+        JobsLog.Running(logger, job.JobId, job.Attempt, assignment.Kind);
+        var context = new JobContext(job.JobId, assignment.OperationId, assignment.Kind, job.Attempt, binding.Value!, output, job.Deadline);
+        ExecutorResult? result = null;
+        try
+        {
+            result = await executor.ExecuteAsync(context, job.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
+        {
+            // Outcome from the cancellation reason below.
+        }
+        catch (Exception ex) when (!RpcErrors.IsUnauthenticated(ex))
+        {
+            result = ExecutorResult.Failure($"{assignment.Kind} failed: {ex.Message}");
+            JobsLog.ExecutorThrew(logger, job.JobId, job.Attempt, ex);
+        }
+
+        if (result is null)
+        {
+            var reason = job.Reason ?? JobCancelReason.ControlPlane;
+            var message = reason switch
+            {
+                JobCancelReason.Deadline => $"timed out: the deadline {job.Deadline:O} passed",
+                JobCancelReason.Shutdown => "cancelled: the agent is shutting down",
+                _ => "cancelled by the control plane",
+            };
+            output.System($"[ops-agent] {message}");
+            completion.Outcome = reason == JobCancelReason.Deadline ? JobOutcome.TimedOut : JobOutcome.Cancelled;
+            completion.ExitCode = reason == JobCancelReason.Deadline ? TimedOutExitCode : CancelledExitCode;
+            completion.Error = message;
+        }
+        else
+        {
+            completion.Outcome = result.Succeeded ? JobOutcome.Succeeded : JobOutcome.Failed;
+            completion.ExitCode = result.ExitCode;
+            completion.Error = result.Error ?? string.Empty;
+            if (result.Result is not null)
+            {
+                var json = JsonSerializer.Serialize(result.Result, result.Result.GetType(), OpsJson.Default);
+                if (json.Length <= MaxResultLength)
+                {
+                    completion.ResultJson = json;
+                }
+                else
+                {
+                    completion.Error = string.Join("; ", new[] { completion.Error, $"result omitted: larger than {MaxResultLength} characters" }.Where(s => s.Length > 0));
+                }
+            }
+        }
+
+        try
+        {
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (jobs.HardStop.IsCancellationRequested)
+        {
+            // Shutdown grace over: report what we have.
+        }
+
+        if (output.JobGone || job.Reason == JobCancelReason.Abandoned)
+        {
+            return null;
+        }
+
+        completion.OutputBytes = output.OutputBytes;
+        completion.OutputTruncated = output.Truncated;
+        return completion;
+    }
+
+    private async Task CompleteAsync(RunningJob job, CompleteRequest request)
+    {
+        try
+        {
+            var response = await retry.ExecuteAsync(
+                async token => await client.CompleteAsync(request, Deadline(), token).ConfigureAwait(false),
+                jobs.HardStop).ConfigureAwait(false);
+            if (response.Accepted)
+            {
+                JobsLog.Completed(logger, job.JobId, job.Attempt, request.Outcome.ToString(), request.Error);
+            }
+            else
+            {
+                JobsLog.CompletionRejected(logger, job.JobId, job.Attempt);
+            }
+        }
+        catch (Exception ex) when (RpcErrors.IsJobGone(ex))
+        {
+            JobsLog.JobGone(logger, job.JobId, job.Attempt, "Complete", RpcErrors.Describe(ex));
+        }
+        catch (Exception ex) when (!RpcErrors.IsUnauthenticated(ex) && ex is not OperationCanceledException)
+        {
+            JobsLog.CompletionFailed(logger, job.JobId, job.Attempt, RpcErrors.Describe(ex));
+        }
+    }
+
+    private static CompleteRequest Failed(CompleteRequest completion, string error)
+    {
+        completion.Outcome = JobOutcome.Failed;
+        completion.ExitCode = 1;
+        completion.Error = error;
+        return completion;
+    }
+
+    private DateTimeOffset Deadline() => timeProvider.GetUtcNow() + CallTimeout;
+}

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Ops.Contracts.Agent.V1;
+using Ops.Contracts.Grpc;
+
+namespace Ops.Agent.Tests.TestSupport;
+
+/// <summary>
+/// A fake control plane on a real Kestrel h2c endpoint (127.0.0.1, random port) implementing
+/// <c>ops.agent.v1.AgentService</c> with an in-memory job queue. Records every call; knobs
+/// inject failures.
+/// </summary>
+public sealed class FakeControlPlane : IAsyncDisposable
+{
+    public const string EnrollmentToken = "enroll-ok";
+
+    private readonly object gate = new();
+    private readonly Queue<JobAssignment> queue = new();
+    private readonly List<string> pendingCancels = [];
+    private WebApplication app = null!;
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int outstandingPulls;
+    private int pullFailuresLeft;
+
+    public Uri Address { get; private set; } = null!;
+
+    public ConcurrentQueue<RecordedCall> Calls { get; } = new();
+
+    public string AgentId { get; set; } = "agent-1";
+
+    public string AgentToken { get; set; } = "agent-token-1";
+
+    public int HeartbeatIntervalMs { get; set; } = 200;
+
+    /// <summary>When true every call but Enroll answers UNAUTHENTICATED.</summary>
+    public bool Revoked { get; set; }
+
+    /// <summary>Status used by <see cref="FailNextPulls"/>.</summary>
+    public StatusCode PullFailure { get; set; } = StatusCode.Unavailable;
+
+    public Func<StartRequest, bool> Proceed { get; set; } = _ => true;
+
+    /// <summary>Statuses to fail successive Complete calls with; then <see cref="CompleteAccepted"/>.</summary>
+    public ConcurrentQueue<StatusCode> CompleteFailures { get; } = new();
+
+    public bool CompleteAccepted { get; set; } = true;
+
+    /// <summary>Job ids whose AppendOutput answers cancel_requested.</summary>
+    public ConcurrentDictionary<string, bool> CancelOnOutput { get; } = new();
+
+    public int OutstandingPulls => Volatile.Read(ref outstandingPulls);
+
+    public static async Task<FakeControlPlane> StartAsync()
+    {
+        var fake = new FakeControlPlane();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        fake.app = builder.Build();
+        fake.app.MapGrpcService(fake.CreateDefinition());
+        await fake.app.StartAsync();
+        var address = fake.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        fake.Address = new Uri(address);
+        return fake;
+    }
+
+    public void FailNextPulls(int count) => Interlocked.Exchange(ref pullFailuresLeft, count);
+
+    public void Enqueue(JobAssignment assignment)
+    {
+        lock (gate)
+        {
+            queue.Enqueue(assignment);
+            Signal();
+        }
+    }
+
+    public void Cancel(string jobId)
+    {
+        lock (gate)
+        {
+            pendingCancels.Add(jobId);
+            Signal();
+        }
+    }
+
+    public IReadOnlyList<T> Requests<T>()
+        where T : IMessage => Calls.Select(c => c.Request).OfType<T>().ToList();
+
+    public IReadOnlyList<RecordedCall> CallsTo(string method) => Calls.Where(c => c.Method == method).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(timeout.Token);
+        await app.DisposeAsync();
+    }
+
+    private void Signal()
+    {
+        var old = changed;
+        changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        old.TrySetResult();
+    }
+
+    private GrpcServiceDefinition CreateDefinition() => new GrpcServiceDefinition("ops.agent.v1.AgentService")
+        .AddUnaryMethod<EnrollRequest, EnrollResponse>("Enroll", (request, context) =>
+        {
+            Record("Enroll", request, context);
+            if (request.EnrollmentToken != EnrollmentToken)
+            {
+                throw new RpcException(StatusCode.Unauthenticated, "invalid enrollment token");
+            }
+
+            return Task.FromResult(new EnrollResponse { AgentId = AgentId, AgentToken = AgentToken, HeartbeatIntervalMs = HeartbeatIntervalMs });
+        })
+        .AddUnaryMethod<PullRequest, PullResponse>("Pull", PullAsync)
+        .AddUnaryMethod<StartRequest, StartResponse>("Start", (request, context) =>
+        {
+            Authorize("Start", request, context);
+            return Task.FromResult(new StartResponse { Proceed = Proceed(request) });
+        })
+        .AddUnaryMethod<AppendOutputRequest, AppendOutputResponse>("AppendOutput", (request, context) =>
+        {
+            Authorize("AppendOutput", request, context);
+            return Task.FromResult(new AppendOutputResponse { CancelRequested = CancelOnOutput.ContainsKey(request.JobId) });
+        })
+        .AddUnaryMethod<HeartbeatRequest, HeartbeatResponse>("Heartbeat", (request, context) =>
+        {
+            Authorize("Heartbeat", request, context);
+            return Task.FromResult(new HeartbeatResponse { HeartbeatIntervalMs = HeartbeatIntervalMs });
+        })
+        .AddUnaryMethod<CompleteRequest, CompleteResponse>("Complete", (request, context) =>
+        {
+            Authorize("Complete", request, context);
+            if (CompleteFailures.TryDequeue(out var failure))
+            {
+                throw new RpcException(failure, "injected failure");
+            }
+
+            return Task.FromResult(new CompleteResponse { Accepted = CompleteAccepted });
+        });
+
+    private async Task<PullResponse> PullAsync(PullRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref outstandingPulls);
+        try
+        {
+            Authorize("Pull", request, context);
+            if (Interlocked.Decrement(ref pullFailuresLeft) >= 0)
+            {
+                throw new RpcException(PullFailure, "injected pull failure");
+            }
+
+            var waitUntil = DateTimeOffset.UtcNow.AddMilliseconds(Math.Min(request.WaitMs, 30_000));
+            while (true)
+            {
+                Task signal;
+                lock (gate)
+                {
+                    var response = new PullResponse();
+                    response.CancelJobIds.AddRange(pendingCancels);
+                    pendingCancels.Clear();
+                    while (response.Jobs.Count < request.MaxJobs && queue.TryDequeue(out var job))
+                    {
+                        response.Jobs.Add(job);
+                    }
+
+                    if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0)
+                    {
+                        return response;
+                    }
+
+                    signal = changed.Task;
+                }
+
+                var remaining = waitUntil - DateTimeOffset.UtcNow;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return new PullResponse();
+                }
+
+                try
+                {
+                    await signal.WaitAsync(remaining, context.CancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    return new PullResponse();
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref outstandingPulls);
+        }
+    }
+
+    private void Authorize(string method, IMessage request, ServerCallContext context)
+    {
+        Record(method, request, context);
+        if (Revoked || context.RequestHeaders.Get("authorization") != "Bearer " + AgentToken)
+        {
+            throw new RpcException(StatusCode.Unauthenticated, "unknown or revoked agent token");
+        }
+    }
+
+    private void Record(string method, IMessage request, ServerCallContext context) =>
+        Calls.Enqueue(new RecordedCall(method, request, context.RequestHeaders.Get("authorization"), DateTimeOffset.UtcNow));
+}
