@@ -22,6 +22,9 @@ internal sealed class ReconnectBackoff(TimeProvider timeProvider, ILogger<Reconn
     /// <summary>The delay cap: 30 s.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>Source of the jitter, uniform in [0, 1); replaceable so tests can pin the delays.</summary>
+    public Func<double> Randomizer { get; init; } = Random.Shared.NextDouble;
+
     /// <summary>The delay ceiling before retry number <paramref name="attempt"/> (0-based): <c>min(30 s, 200 ms · 2^attempt)</c>.</summary>
     public static TimeSpan Ceiling(int attempt)
     {
@@ -53,7 +56,7 @@ internal sealed class ReconnectBackoff(TimeProvider timeProvider, ILogger<Reconn
                 && exception is not OperationCanceledException
                 && !args.Context.CancellationToken.IsCancellationRequested
                 && shouldRetry(exception)),
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(FullJitterDelay(args.AttemptNumber, Random.Shared.NextDouble())),
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(FullJitterDelay(args.AttemptNumber, Randomizer())),
             OnRetry = args =>
             {
                 ConnectionLog.Retrying(

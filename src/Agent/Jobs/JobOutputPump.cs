@@ -39,7 +39,7 @@ internal sealed class JobOutputPump : IJobOutput
     private readonly ILogger logger;
     private readonly CancellationToken hardStop;
     private readonly Lock gate = new();
-    private readonly List<OutputChunk> pending = [];
+    private readonly List<PendingChunk> pending = [];
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int pendingBytes;
     private long nextSeq = 1;
@@ -154,23 +154,15 @@ internal sealed class JobOutputPump : IJobOutput
         while (offset < data.Length)
         {
             var last = pending.Count > 0 ? pending[^1] : null;
-            if (last is not null && last.Stream == stream && last.Data.Length < FlushBytes)
+            if (last is null || last.Stream != stream || last.Data.Length >= FlushBytes)
             {
-                var take = Math.Min(FlushBytes - last.Data.Length, data.Length - offset);
-                last.Data = ByteString.CopyFrom([.. last.Data.Span, .. data.AsSpan(offset, take)]);
-                offset += take;
+                last = new PendingChunk(stream, new MemoryStream(), timeProvider.GetUtcNow());
+                pending.Add(last);
             }
-            else
-            {
-                var take = Math.Min(FlushBytes, data.Length - offset);
-                pending.Add(new OutputChunk
-                {
-                    Stream = stream,
-                    Data = ByteString.CopyFrom(data, offset, take),
-                    At = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
-                });
-                offset += take;
-            }
+
+            var take = Math.Min(FlushBytes - (int)last.Data.Length, data.Length - offset);
+            last.Data.Write(data, offset, take);
+            offset += take;
         }
 
         pendingBytes += data.Length;
@@ -204,13 +196,15 @@ internal sealed class JobOutputPump : IJobOutput
             bool done;
             lock (gate)
             {
-                batch = [.. pending];
+                batch = pending.Select(p => new OutputChunk
+                {
+                    Seq = nextSeq++,
+                    Stream = p.Stream,
+                    Data = ByteString.CopyFrom(p.Data.GetBuffer(), 0, (int)p.Data.Length),
+                    At = Timestamp.FromDateTimeOffset(p.At),
+                }).ToList();
                 pending.Clear();
                 pendingBytes = 0;
-                foreach (var chunk in batch)
-                {
-                    chunk.Seq = nextSeq++;
-                }
 
                 wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 done = completing;
@@ -266,4 +260,7 @@ internal sealed class JobOutputPump : IJobOutput
             JobsLog.OutputDropped(logger, job.JobId, job.Attempt, batch.Count, RpcErrors.Describe(ex));
         }
     }
+
+    /// <summary>A chunk being filled: consecutive bytes of one stream, first written at <paramref name="At"/>.</summary>
+    private sealed record PendingChunk(OutputStream Stream, MemoryStream Data, DateTimeOffset At);
 }

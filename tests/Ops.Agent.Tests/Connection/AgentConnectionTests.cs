@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Ops.Agent.Connection;
 using Ops.Agent.Tests.TestSupport;
 using Ops.Contracts.Agent.V1;
 
@@ -95,22 +98,38 @@ public sealed class AgentConnectionTests : IAsyncLifetime
     [Fact]
     public async Task Pull_WhenServerIsUnavailable_ReconnectsWithGrowingBackoffAndNoTightLoop()
     {
-        controlPlane.FailNextPulls(5);
-        await using var agent = AgentHarness.Start(controlPlane);
+        // Jitter pinned near its maximum, so the delays are ~200, 400, 800, 1600 ms.
+        const int Failures = 4;
+        controlPlane.FailNextPulls(Failures);
+        await using var agent = AgentHarness.Start(controlPlane, services: services => services.AddSingleton(sp =>
+            new ReconnectBackoff(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReconnectBackoff>>()) { Randomizer = () => 0.999 }));
         var job = Assignments.Create("agent.ping");
         controlPlane.Enqueue(job);
 
         await Eventually.ValueAsync(() => controlPlane.Requests<CompleteRequest>().FirstOrDefault(c => c.JobId == job.JobId), "the job after reconnecting");
 
-        var pulls = controlPlane.CallsTo("Pull").Take(6).Select(c => c.At).ToList();
-        Assert.Equal(6, pulls.Count);
+        var pulls = controlPlane.CallsTo("Pull").Take(Failures + 1).Select(c => c.At).ToList();
+        Assert.Equal(Failures + 1, pulls.Count);
+        for (var attempt = 0; attempt < Failures; attempt++)
+        {
+            // Lower bounds only: a noisy machine can only make the gaps longer.
+            var gap = pulls[attempt + 1] - pulls[attempt];
+            var expected = ReconnectBackoff.Ceiling(attempt) * 0.9;
+            Assert.True(gap >= expected, $"retry {attempt + 1} came after {gap.TotalMilliseconds} ms, expected at least {expected.TotalMilliseconds} ms");
+        }
+    }
 
-        // Five failures then a success; full jitter keeps each delay in [0, 200 ms · 2^n], so only the
-        // total is bounded below on average. Lower bounds only (no upper timing bounds on a noisy machine):
-        // a tight loop would make all six Pulls within a few milliseconds.
-        var span = pulls[^1] - pulls[0];
-        Assert.True(span > TimeSpan.FromMilliseconds(50), $"six Pulls within {span.TotalMilliseconds} ms: no backoff");
-        Assert.True(controlPlane.CallsTo("Pull").Count < 40, "reconnects must back off, not spin");
+    [Fact]
+    public async Task Pull_WhenServerStaysUnavailable_BacksOffInsteadOfSpinning()
+    {
+        controlPlane.FailNextPulls(int.MaxValue);
+        await using var agent = AgentHarness.Start(controlPlane);
+        await Eventually.TrueAsync(() => controlPlane.CallsTo("Pull").Count >= 3, "some Pull attempts");
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        // Full jitter averages ~3 s for the first five retries; a tight loop would make thousands.
+        Assert.InRange(controlPlane.CallsTo("Pull").Count, 3, 30);
     }
 
     [Fact]

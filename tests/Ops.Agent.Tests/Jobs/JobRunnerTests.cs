@@ -33,7 +33,20 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_WhenHeartbeatListsTheRunningJob_AndAppendOutputRequestsCancel_CompletesItCancelled()
+    public async Task Run_WhenAHeartbeatResponseCancelsARunningJob_CompletesItCancelled()
+    {
+        await using var agent = StartWithBlockingExecutor();
+        var job = Assignments.Create("agent.ping");
+        controlPlane.Enqueue(job);
+        await blocking.Started.Task.WaitAsync(Eventually.Generous);
+
+        controlPlane.HeartbeatCancels.Enqueue(job.JobId);
+
+        Assert.Equal(JobOutcome.Cancelled, (await CompletionOf(job)).Outcome);
+    }
+
+    [Fact]
+    public async Task Run_WhenAppendOutputAnswersCancelRequested_CompletesItCancelled()
     {
         await using var agent = StartWithBlockingExecutor();
         var job = Assignments.Create("agent.ping");
@@ -182,6 +195,28 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Assert.Equal(JobOutcome.Failed, complete.Outcome);
         Assert.StartsWith("invalid parameters:", complete.Error, StringComparison.Ordinal);
         Assert.Contains("bogus", complete.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Output_IsSentInOrderedChunksFromSeq1_AndTruncatedPast1MiB()
+    {
+        await using var agent = AgentHarness.Start(controlPlane, services: services => services.AddSingleton<IOperationExecutor>(new ChattyExecutor(20_000)));
+        var job = Assignments.Create("agent.ping");
+        controlPlane.Enqueue(job);
+
+        var complete = await CompletionOf(job);
+
+        Assert.Equal(JobOutcome.Succeeded, complete.Outcome);
+        Assert.True(complete.OutputTruncated);
+        Assert.InRange(complete.OutputBytes, 1_000_000, 1024 * 1024);
+        var chunks = controlPlane.Requests<AppendOutputRequest>().Where(o => o.JobId == job.JobId).SelectMany(o => o.Chunks).ToList();
+        Assert.Equal(Enumerable.Range(1, chunks.Count).Select(i => (long)i), chunks.Select(c => c.Seq));
+        Assert.All(chunks, c => Assert.InRange(c.Data.Length, 1, 64 * 1024));
+        var stdout = string.Concat(chunks.Where(c => c.Stream == OutputStream.Stdout).Select(c => c.Data.ToStringUtf8()));
+        Assert.StartsWith("000000xxx", stdout, StringComparison.Ordinal);
+        Assert.Contains(chunks, c => c.Stream == OutputStream.Stderr && c.Data.ToStringUtf8().StartsWith("000009", StringComparison.Ordinal));
+        Assert.Contains("output truncated", chunks.Last(c => c.Stream == OutputStream.System).Data.ToStringUtf8(), StringComparison.Ordinal);
+        Assert.Equal(complete.OutputBytes, chunks.Where(c => c.Stream != OutputStream.System).Sum(c => (long)c.Data.Length));
     }
 
     private AgentHarness StartWithBlockingExecutor(IDictionary<string, string?>? settings = null) =>

@@ -56,6 +56,9 @@ public sealed class FakeControlPlane : IAsyncDisposable
     /// <summary>Job ids whose AppendOutput answers cancel_requested.</summary>
     public ConcurrentDictionary<string, bool> CancelOnOutput { get; } = new();
 
+    /// <summary>Job ids to deliver as cancel_job_ids on the next Heartbeat response.</summary>
+    public ConcurrentQueue<string> HeartbeatCancels { get; } = new();
+
     public int OutstandingPulls => Volatile.Read(ref outstandingPulls);
 
     public static async Task<FakeControlPlane> StartAsync()
@@ -136,7 +139,13 @@ public sealed class FakeControlPlane : IAsyncDisposable
         .AddUnaryMethod<HeartbeatRequest, HeartbeatResponse>("Heartbeat", (request, context) =>
         {
             Authorize("Heartbeat", request, context);
-            return Task.FromResult(new HeartbeatResponse { HeartbeatIntervalMs = HeartbeatIntervalMs });
+            var response = new HeartbeatResponse { HeartbeatIntervalMs = HeartbeatIntervalMs };
+            while (HeartbeatCancels.TryDequeue(out var jobId))
+            {
+                response.CancelJobIds.Add(jobId);
+            }
+
+            return Task.FromResult(response);
         })
         .AddUnaryMethod<CompleteRequest, CompleteResponse>("Complete", (request, context) =>
         {
