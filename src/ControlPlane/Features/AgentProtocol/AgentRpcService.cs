@@ -59,13 +59,8 @@ internal sealed class AgentRpcService(
         while (true)
         {
             var signal = wakeups.Subscribe(agent.AgentId);
-            var response = new PullResponse();
-            if (request.MaxJobs > 0)
-            {
-                response.Jobs.AddRange(await queue.LeaseAsync(agent.AgentId, request.MaxJobs, cancellationToken));
-            }
-
-            response.CancelJobIds.AddRange(await queue.TakeCancellationsAsync(agent.AgentId, cancellationToken));
+            var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, cancellationToken);
+            var response = new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
             var remaining = waitUntil - timeProvider.GetUtcNow();
             if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0 || remaining <= TimeSpan.Zero)
             {

@@ -19,60 +19,80 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
 {
     private static readonly string[] Unfinished = ["pending_approval", "queued", "leased", "running"];
 
-    /// <summary>Leases up to <paramref name="max"/> queued, unexpired jobs of the agent, highest priority then oldest first.</summary>
-    public async Task<IReadOnlyList<JobAssignment>> LeaseAsync(Guid agentId, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// One round trip for a Pull: leases up to <paramref name="max"/> queued, unexpired jobs of the
+    /// agent (highest priority, then oldest first) and takes the cancellations it has not been told
+    /// about. The lease commits without waiting for the WAL flush (<c>synchronous_commit = off</c>):
+    /// a lease lost in a database crash only leaves the job queued, to be delivered again.
+    /// </summary>
+    public async Task<(IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)> PullAsync(Guid agentId, int max, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(Guid Id, Guid OperationId, string Kind, int Attempt, DateTime DeadlineAt, DateTime QueuedAt, string Parameters, string? Traceparent)>(
-            new CommandDefinition(
-                """
-                WITH leased AS (
-                    UPDATE jobs SET status = 'leased', leased_at = @now, lease_expires_at = @expires
-                     WHERE id IN (SELECT id FROM jobs
-                                   WHERE agent_id = @agentId AND status = 'queued' AND deadline_at > @now
-                                   ORDER BY priority DESC, queued_at, id
-                                   LIMIT @max
-                                   FOR UPDATE SKIP LOCKED)
-                    RETURNING id, operation_id, kind, attempt, deadline_at, queued_at, priority
-                )
-                SELECT l.id, l.operation_id, l.kind, l.attempt, l.deadline_at, l.queued_at, o.parameters::text, o.traceparent
-                  FROM leased l JOIN operations o ON o.id = l.operation_id
-                 ORDER BY l.priority DESC, l.queued_at, l.id
-                """,
-                new { agentId, max, now, expires = now + options.LeaseDuration },
-                cancellationToken: cancellationToken));
-        var assignments = new List<JobAssignment>();
-        foreach (var row in rows)
+        await using var batch = new NpgsqlBatch(connection)
         {
-            DispatchMetrics.DispatchLatency.Record((now - Utc(row.QueuedAt)).TotalMilliseconds);
-            assignments.Add(new JobAssignment
+            BatchCommands =
             {
-                JobId = row.Id.ToString(),
-                OperationId = row.OperationId.ToString(),
-                Kind = row.Kind,
-                ParametersJson = row.Parameters,
-                Attempt = row.Attempt,
-                Deadline = Timestamp.FromDateTimeOffset(Utc(row.DeadlineAt)),
-                Traceparent = row.Traceparent ?? string.Empty,
-            });
+                new NpgsqlBatchCommand("BEGIN"),
+                new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"),
+                new NpgsqlBatchCommand(
+                    """
+                    WITH leased AS (
+                        UPDATE jobs SET status = 'leased', leased_at = $2, lease_expires_at = $3
+                         WHERE id IN (SELECT id FROM jobs
+                                       WHERE agent_id = $1 AND status = 'queued' AND deadline_at > $2
+                                       ORDER BY priority DESC, queued_at, id
+                                       LIMIT $4
+                                       FOR UPDATE SKIP LOCKED)
+                        RETURNING id, operation_id, kind, attempt, deadline_at, queued_at, priority
+                    )
+                    SELECT l.id, l.operation_id, l.kind, l.attempt, l.deadline_at, l.queued_at, o.parameters::text, o.traceparent
+                      FROM leased l JOIN operations o ON o.id = l.operation_id
+                     ORDER BY l.priority DESC, l.queued_at, l.id
+                    """)
+                {
+                    Parameters = { new() { Value = agentId }, new() { Value = now }, new() { Value = now + options.LeaseDuration }, new() { Value = max } },
+                },
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE jobs SET cancel_delivered_at = $2
+                     WHERE agent_id = $1 AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
+                    RETURNING id
+                    """)
+                {
+                    Parameters = { new() { Value = agentId }, new() { Value = now } },
+                },
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        };
+        var assignments = new List<JobAssignment>();
+        var cancellations = new List<string>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var queuedAt = Utc(reader.GetDateTime(5));
+                DispatchMetrics.DispatchLatency.Record((now - queuedAt).TotalMilliseconds);
+                assignments.Add(new JobAssignment
+                {
+                    JobId = reader.GetGuid(0).ToString(),
+                    OperationId = reader.GetGuid(1).ToString(),
+                    Kind = reader.GetString(2),
+                    Attempt = reader.GetInt32(3),
+                    Deadline = Timestamp.FromDateTimeOffset(Utc(reader.GetDateTime(4))),
+                    ParametersJson = reader.GetString(6),
+                    Traceparent = reader.IsDBNull(7) ? string.Empty : reader.GetString(7),
+                });
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                cancellations.Add(reader.GetGuid(0).ToString());
+            }
         }
 
-        return assignments;
-    }
-
-    /// <summary>Cancellations for jobs this agent holds that it has not been told about yet; marks them delivered.</summary>
-    public async Task<IReadOnlyList<string>> TakeCancellationsAsync(Guid agentId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var ids = await connection.QueryAsync<Guid>(new CommandDefinition(
-            """
-            UPDATE jobs SET cancel_delivered_at = @now
-             WHERE agent_id = @agentId AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
-            RETURNING id
-            """,
-            new { agentId, now = timeProvider.GetUtcNow() }, cancellationToken: cancellationToken));
-        return ids.Select(i => i.ToString()).ToList();
+        return (assignments, cancellations);
     }
 
     /// <summary>

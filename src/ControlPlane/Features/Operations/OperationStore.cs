@@ -88,7 +88,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return new CreateOperationOutcome.TargetInvalid(resolution.Errors);
         }
 
-        var now = timeProvider.GetUtcNow();
+        var now = TruncateToMicroseconds(timeProvider.GetUtcNow());
         var id = Guid.CreateVersion7(now);
         var timeout = request.TimeoutSeconds ?? (int)kind.DefaultTimeout.TotalSeconds;
         var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
@@ -157,10 +157,19 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
             new { kind = kind.Name, target = request.Target, jobs = jobIds.Length, idempotencyKey }), cancellationToken);
 
-        var created = await GetAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new CreateOperationOutcome.Created(created!, resolution.AgentIds);
+
+        // Built from what was just written (the database keeps microseconds, as `now` does), saving a read on the submit path.
+        var deadline = now.AddSeconds(timeout);
+        var jobs = jobIds.Zip(resolution.AgentIds, (jobId, agentId) => new JobResponse(
+            jobId, id, agentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
+        var created = new OperationResponse(
+            id, kind.Name, JsonDocument.Parse(parameters).RootElement.Clone(), request.Target!, OperationStatus.Queued, priority, timeout,
+            caller.Subject, now, now, null, jobs.Count, jobs);
+        return new CreateOperationOutcome.Created(created, resolution.AgentIds);
     }
+
+    private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), value.Offset);
 
     /// <summary>
     /// Requests cancellation: queued and leased jobs end <c>cancelled</c> at once; running jobs
