@@ -32,8 +32,209 @@ public static class OperationKindCatalog
         new HostDiskParametersValidator(),
         "df -h, \"disk < 10 GB\" alert (seed 000)");
 
+    /// <summary><c>host.facts</c>: Host inventory: OS, kernel, architecture, CPUs, memory, boot time.</summary>
+    public static OperationKind HostFacts { get; } = new(
+        "host.facts",
+        "Host inventory: OS, kernel, architecture, CPUs, memory, boot time.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(30),
+        RetrySafe: true,
+        typeof(HostFactsParameters),
+        new HostFactsParametersValidator(),
+        "inventory");
+
+    /// <summary><c>host.stats</c>: Samples CPU, memory, load and disk usage of the host.</summary>
+    public static OperationKind HostStats { get; } = new(
+        "host.stats",
+        "Samples CPU, memory, load and disk usage of the host.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(120),
+        RetrySafe: true,
+        typeof(HostStatsParameters),
+        new HostStatsParametersValidator(),
+        "docker stats, CPU > 80 % / memory > 90 % alerts (seeds 000, 003)");
+
+    /// <summary><c>http.check</c>: Requests a URL and checks status, latency and body.</summary>
+    public static OperationKind HttpCheck { get; } = new(
+        "http.check",
+        "Requests a URL and checks status, latency and body.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(HttpCheckParameters),
+        new HttpCheckParametersValidator(),
+        "curl /health, endpoint checks slower than 1 s (seeds 000, 001)");
+
+    /// <summary><c>tls.check</c>: Checks a TLS server's certificate: chain, name and days until expiry.</summary>
+    public static OperationKind TlsCheck { get; } = new(
+        "tls.check",
+        "Checks a TLS server's certificate: chain, name and days until expiry.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(TlsCheckParameters),
+        new TlsCheckParametersValidator(),
+        "certificate expiry after renewal (seed 004)");
+
+    /// <summary><c>logs.tail</c>: Returns the last lines of a log file under the allowed paths, optionally filtered by a regular expression.</summary>
+    public static OperationKind LogsTail { get; } = new(
+        "logs.tail",
+        "Returns the last lines of a log file under the allowed paths, optionally filtered by a regular expression.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(LogsTailParameters),
+        new LogsTailParametersValidator(),
+        "logs --tail=100 | grep -i error (seeds 000, 003)");
+
+    /// <summary><c>postgres.stats</c>: Database size, connections by state, table sizes with live/dead tuples, slow queries, replication lag.</summary>
+    public static OperationKind PostgresStats { get; } = new(
+        "postgres.stats",
+        "Database size, connections by state, table sizes with live/dead tuples, slow queries, replication lag.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(120),
+        RetrySafe: true,
+        typeof(PostgresStatsParameters),
+        new PostgresStatsParametersValidator(),
+        "pg_stat_* queries (seeds 000, 004 §4.2)");
+
+    /// <summary><c>postgres.check</c>: Runs a named read-only SQL check of the agent's policy and compares it with its expectation.</summary>
+    public static OperationKind PostgresCheck { get; } = new(
+        "postgres.check",
+        "Runs a named read-only SQL check of the agent's policy and compares it with its expectation.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(120),
+        RetrySafe: true,
+        typeof(PostgresCheckParameters),
+        new PostgresCheckParametersValidator(),
+        "data freshness and anomaly detection (seed 001)");
+
+    /// <summary><c>postgres.backup</c>: pg_dump of a policy database into the backup folder, with size, SHA-256 and optional retention.</summary>
+    public static OperationKind PostgresBackup { get; } = new(
+        "postgres.backup",
+        "pg_dump of a policy database into the backup folder, with size, SHA-256 and optional retention.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresBackupParameters),
+        new PostgresBackupParametersValidator(),
+        "pg_dump | gzip, keep 7 days (seeds 000, 003, 004)");
+
+    /// <summary><c>postgres.verify-backup</c>: Restores a backup into a scratch database, counts tables and rows, drops the scratch database.</summary>
+    public static OperationKind PostgresVerifyBackup { get; } = new(
+        "postgres.verify-backup",
+        "Restores a backup into a scratch database, counts tables and rows, drops the scratch database.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresVerifyBackupParameters),
+        new PostgresVerifyBackupParametersValidator(),
+        "weekly restore test (seed 004)");
+
+    /// <summary><c>postgres.vacuum</c>: VACUUM (ANALYZE by default, FULL only when asked) of a database or some tables.</summary>
+    public static OperationKind PostgresVacuum { get; } = new(
+        "postgres.vacuum",
+        "VACUUM (ANALYZE by default, FULL only when asked) of a database or some tables.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresVacuumParameters),
+        new PostgresVacuumParametersValidator(),
+        "VACUUM ANALYZE (seeds 000, 004)");
+
+    /// <summary><c>postgres.reindex</c>: REINDEX of a database or one table.</summary>
+    public static OperationKind PostgresReindex { get; } = new(
+        "postgres.reindex",
+        "REINDEX of a database or one table.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresReindexParameters),
+        new PostgresReindexParametersValidator(),
+        "REINDEX DATABASE (seed 000)");
+
+    /// <summary><c>file.backup</c>: Copies a file to &lt;path&gt;.backup-YYYYMMDD-HHMMSS before it is changed.</summary>
+    public static OperationKind FileBackup { get; } = new(
+        "file.backup",
+        "Copies a file to <path>.backup-YYYYMMDD-HHMMSS before it is changed.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(120),
+        RetrySafe: false,
+        typeof(FileBackupParameters),
+        new FileBackupParametersValidator(),
+        "never touch a file without a backup (seed 002)");
+
+    /// <summary><c>files.prune</c>: Deletes files of a folder matching a pattern and older than N days (dry run available).</summary>
+    public static OperationKind FilesPrune { get; } = new(
+        "files.prune",
+        "Deletes files of a folder matching a pattern and older than N days (dry run available).",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(300),
+        RetrySafe: false,
+        typeof(FilesPruneParameters),
+        new FilesPruneParametersValidator(),
+        "find -mtime +7 -delete, log clean-up (seeds 000, 003)");
+
+    /// <summary><c>script.run</c>: Runs a script named by the agent's policy with typed arguments, as argv (never through a shell).</summary>
+    public static OperationKind ScriptRun { get; } = new(
+        "script.run",
+        "Runs a script named by the agent's policy with typed arguments, as argv (never through a shell).",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(ScriptRunParameters),
+        new ScriptRunParametersValidator(),
+        "scraping pipeline, ingestion, collector, certbot (seeds 000, 001, 002, 004)");
+
+    /// <summary><c>service.status</c>: State of services named by the agent's policy (docker compose, docker swarm or systemd).</summary>
+    public static OperationKind ServiceStatus { get; } = new(
+        "service.status",
+        "State of services named by the agent's policy (docker compose, docker swarm or systemd).",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(ServiceStatusParameters),
+        new ServiceStatusParametersValidator(),
+        "docker compose ps, docker service ls (seeds 000, 003, 004)");
+
+    /// <summary><c>service.restart</c>: Restarts one service named by the agent's policy; a database service only after a recent backup.</summary>
+    public static OperationKind ServiceRestart { get; } = new(
+        "service.restart",
+        "Restarts one service named by the agent's policy; a database service only after a recent backup.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(300),
+        RetrySafe: false,
+        typeof(ServiceRestartParameters),
+        new ServiceRestartParametersValidator(),
+        "docker compose restart, docker service update --force (seeds 002, 003, 004)");
+
+    /// <summary><c>postgres.restore</c>: Restores a verified backup (whole or some tables) into its database. Destructive: admin only.</summary>
+    public static OperationKind PostgresRestore { get; } = new(
+        "postgres.restore",
+        "Restores a verified backup (whole or some tables) into its database. Destructive: admin only.",
+        OperationRisk.Destructive,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresRestoreParameters),
+        new PostgresRestoreParametersValidator(),
+        "restore (seeds 000, 003)");
+
+    /// <summary><c>postgres.purge</c>: Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: admin only.</summary>
+    public static OperationKind PostgresPurge { get; } = new(
+        "postgres.purge",
+        "Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: admin only.",
+        OperationRisk.Destructive,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(PostgresPurgeParameters),
+        new PostgresPurgeParametersValidator(),
+        "DELETE ... WHERE created_at < now() - 90 days (seed 000)");
+
     private static readonly Dictionary<string, OperationKind> ByName =
-        new[] { AgentPing, HostDisk }.ToDictionary(k => k.Name, StringComparer.Ordinal);
+        new[]
+        {
+            AgentPing, HostDisk, HostFacts, HostStats, HttpCheck, TlsCheck, LogsTail, PostgresStats, PostgresCheck, PostgresBackup, PostgresVerifyBackup, PostgresVacuum, PostgresReindex, FileBackup, FilesPrune, ScriptRun, ServiceStatus, ServiceRestart, PostgresRestore, PostgresPurge,
+        }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every kind, ordered by name.</summary>
     public static IReadOnlyList<OperationKind> All { get; } = ByName.Values.OrderBy(k => k.Name, StringComparer.Ordinal).ToArray();

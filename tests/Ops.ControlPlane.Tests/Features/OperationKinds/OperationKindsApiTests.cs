@@ -28,6 +28,27 @@ public sealed class OperationKindsApiTests(OpsApiFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task List_HasExactlyTheKindsOfTheDesignWithTheirRisk()
+    {
+        var kinds = await (await factory.CreateClient(Roles.Viewer).GetAsync("/api/v1/operation-kinds")).ReadJsonAsync();
+        var risks = kinds.EnumerateArray().ToDictionary(k => k.GetProperty("name").GetString()!, k => k.GetProperty("risk").GetString());
+
+        // DESIGN.md §6, names exact.
+        var expected = new Dictionary<string, string>
+        {
+            ["agent.ping"] = "read_only", ["host.facts"] = "read_only", ["host.stats"] = "read_only", ["host.disk"] = "read_only",
+            ["http.check"] = "read_only", ["tls.check"] = "read_only", ["logs.tail"] = "read_only", ["postgres.stats"] = "read_only",
+            ["postgres.check"] = "read_only", ["postgres.backup"] = "mutating", ["postgres.verify-backup"] = "mutating",
+            ["postgres.vacuum"] = "mutating", ["postgres.reindex"] = "mutating", ["file.backup"] = "mutating", ["files.prune"] = "mutating",
+            ["script.run"] = "mutating", ["service.status"] = "read_only", ["service.restart"] = "mutating",
+            ["postgres.restore"] = "destructive", ["postgres.purge"] = "destructive",
+        };
+        Assert.Equal(expected.OrderBy(e => e.Key), risks.OrderBy(e => e.Key)!);
+        var http = kinds.EnumerateArray().Single(k => k.GetProperty("name").GetString() == "http.check").GetProperty("parametersSchema");
+        Assert.Contains("url", http.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
     public async Task Get_UnknownKind_Is404Problem() =>
         await ProblemAssert.IsProblemAsync(await factory.CreateClient(Roles.Viewer).GetAsync("/api/v1/operation-kinds/rm.rf"), HttpStatusCode.NotFound);
 }

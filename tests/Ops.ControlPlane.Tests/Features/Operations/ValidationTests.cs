@@ -40,6 +40,15 @@ public sealed class ValidationTests(OpsApiFactory factory) : IClassFixture<OpsAp
         { """not json at all""", "body" },
         { """[]""", "body" },
         { "", "body" },
+        { """{"kind":"http.check","target":{"all":true},"parameters":{"url":"ftp://example.com/x"}}""", "parameters.url" },
+        { """{"kind":"http.check","target":{"all":true},"parameters":{"url":"file:///etc/passwd"}}""", "parameters.url" },
+        { """{"kind":"http.check","target":{"all":true},"parameters":{}}""", "parameters.url" },
+        { """{"kind":"logs.tail","target":{"all":true},"parameters":{"path":"/var/log/app.log","pattern":"(unclosed"}}""", "parameters.pattern" },
+        { """{"kind":"logs.tail","target":{"all":true},"parameters":{"path":"/var/log/app.log","lines":10001}}""", "parameters.lines" },
+        { """{"kind":"postgres.vacuum","target":{"all":true},"parameters":{"database":"demo","tables":["users; DROP TABLE users"]}}""", "parameters.tables[0]" },
+        { """{"kind":"postgres.backup","target":{"all":true},"parameters":{"database":"host=db password=x"}}""", "parameters.database" },
+        { """{"kind":"script.run","target":{"all":true},"parameters":{"script":"demo.pipeline","arguments":{"format":["a","b"]}}}""", "parameters.arguments" },
+        { """{"kind":"files.prune","target":{"all":true},"parameters":{"directory":"/var/log","pattern":"../*","olderThanDays":7}}""", "parameters.pattern" },
     };
 
     [Theory]
@@ -71,6 +80,17 @@ public sealed class ValidationTests(OpsApiFactory factory) : IClassFixture<OpsAp
         Assert.Contains(revoked.ToString(), messages, StringComparison.Ordinal);
         Assert.Contains(pingOnly.ToString(), messages, StringComparison.Ordinal);
         Assert.DoesNotContain(_agent.ToString(), messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_DestructiveKindAsOperator_Is403AndAsAdminPassesToTargetResolution()
+    {
+        var body = new { kind = "postgres.purge", parameters = new { database = "demo", rule = "demo.sessions" }, target = new { agentIds = new[] { _agent } } };
+
+        await ProblemAssert.IsProblemAsync(await factory.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", body), HttpStatusCode.Forbidden);
+
+        // The seeded agent does not enable postgres.purge: admin gets past the role check to the target check.
+        await ProblemAssert.HasFieldErrorAsync(await factory.CreateClient(Roles.Admin).PostJsonAsync("/api/v1/operations", body), "target.agentIds");
     }
 
     [Fact]
