@@ -7,9 +7,12 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Ops.Agent.Configuration;
 using Ops.Agent.Connection;
+using Ops.Agent.Execution;
 using Ops.Agent.Executors;
 using Ops.Agent.Identity;
 using Ops.Agent.Jobs;
+using Ops.Agent.Policy;
+using Ops.Agent.Redaction;
 using Ops.Agent.Telemetry;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Grpc;
@@ -24,9 +27,12 @@ internal static class AgentHostingExtensions
 
     /// <summary>
     /// Adds the agent: <see cref="AgentOptions"/> bound from the <c>Agent</c> section and validated
-    /// at start, the gRPC client, the connection loops, the job runner, the built-in executors
-    /// (<c>agent.ping</c>, <c>host.disk</c>) and the <see cref="AgentWorker"/> hosted service.
-    /// Executors registered afterwards as <see cref="IOperationExecutor"/> replace built-in ones of the same kind.
+    /// at start, <see cref="PolicyOptions"/> from <c>Policy</c>, the gRPC client, the connection
+    /// loops, the job runner, the process runner, the path policy, the redactor, every
+    /// <see cref="IOperationExecutor"/> of this assembly (found by reflection: a new executor class
+    /// anywhere under src/Agent needs no registration) and the <see cref="AgentWorker"/> hosted
+    /// service. Executors registered afterwards as <see cref="IOperationExecutor"/> replace
+    /// built-in ones of the same kind (the last registration of a kind wins).
     /// </summary>
     public static IHostApplicationBuilder AddOpsAgent(this IHostApplicationBuilder builder)
     {
@@ -56,8 +62,15 @@ internal static class AgentHostingExtensions
         services.AddSingleton<PullLoop>();
         services.AddSingleton<HeartbeatLoop>();
 
-        services.AddSingleton<IOperationExecutor, AgentPingExecutor>();
-        services.AddSingleton<IOperationExecutor, HostDiskExecutor>();
+        services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.SectionName));
+        services.AddSingleton<PathPolicy>();
+        services.AddSingleton<IRedactor>(sp => new Redactor(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
+
+        foreach (var executorType in ExecutorTypes())
+        {
+            services.AddSingleton(typeof(IOperationExecutor), executorType);
+        }
 
         services.AddHostedService<AgentWorker>();
 
@@ -101,6 +114,16 @@ internal static class AgentHostingExtensions
 
         return lifetime.ExitCode;
     }
+
+    /// <summary>
+    /// Every concrete <see cref="IOperationExecutor"/> class of the agent assembly, ordered by full
+    /// name so the registration order (and "last wins") is stable.
+    /// </summary>
+    public static IReadOnlyList<Type> ExecutorTypes() =>
+        typeof(IOperationExecutor).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && typeof(IOperationExecutor).IsAssignableFrom(t))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .ToList();
 
     private static List<string> FindValidationErrors(Exception exception) => exception switch
     {

@@ -1,0 +1,21 @@
+namespace Ops.Agent.Policy;
+
+/// <summary>
+/// The <c>Policy</c> configuration section: what this host lets the control plane do (DESIGN.md
+/// §6, §9) beyond <c>Agent:EnabledKinds</c>. docs/agent-config.md is the reference.
+/// <c>Policy:Services</c> belongs to the service executors (src/Agent/Services) and is bound there.
+/// </summary>
+internal sealed record PolicyOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Policy";
+
+    /// <summary>Allowed path roots for the file and log kinds.</summary>
+    public PathRootsOptions Paths { get; init; } = new();
+
+    /// <summary>Named scripts for <c>script.run</c>, by name (e.g. <c>demo.pipeline</c>).</summary>
+    public Dictionary<string, ScriptPolicy> Scripts { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Literal secret values replaced by <c>[REDACTED]</c> in output, results and errors.</summary>
+    public string[]? Secrets { get; init; }
+}
