@@ -47,4 +47,11 @@ internal sealed record AgentOptions
 
     /// <summary>The enabled kinds in effect: <see cref="EnabledKinds"/> or the defaults.</summary>
     public IReadOnlyList<string> EffectiveEnabledKinds => EnabledKinds is { Length: > 0 } kinds ? kinds : DefaultEnabledKinds;
+
+    /// <summary>
+    /// Output kept per job attempt, in bytes (4 KiB–64 MiB; default 1 MiB): past it the first half
+    /// is kept (sent live), the last half is kept (sent at the end) and the middle is dropped with a
+    /// note; <c>output_bytes</c> still counts everything the job printed.
+    /// </summary>
+    public int MaxOutputBytes { get; init; } = 1024 * 1024;
 }

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Ops.Agent.Executors;
 using Ops.Contracts.Kinds;
 
 namespace Ops.Agent.Configuration;
@@ -8,12 +6,15 @@ namespace Ops.Agent.Configuration;
 /// <summary>
 /// Validates <see cref="AgentOptions"/> at start (<c>ValidateOnStart</c>) and reports every
 /// problem at once, each prefixed with its configuration key (YARP's config validator style).
-/// Kinds must be in <see cref="OperationKindCatalog"/> and have an executor in this agent. The
-/// executors are resolved when validating, not injected, because some of them depend on the
-/// options being validated.
+/// Kinds must be in <see cref="OperationKindCatalog"/>; a known kind without an executor in this
+/// build is not an error (it is left out of the capabilities and logged, see
+/// <c>AgentCapabilities</c>), so one configuration serves agent builds with and without optional executors.
 /// </summary>
-internal sealed class AgentOptionsValidator(IServiceProvider services) : IValidateOptions<AgentOptions>
+internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
 {
+    private const int MinOutputBytes = 4 * 1024;
+    private const int MaxOutputBytes = 64 * 1024 * 1024;
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
@@ -55,7 +56,6 @@ internal sealed class AgentOptionsValidator(IServiceProvider services) : IValida
             }
         }
 
-        var available = services.GetServices<IOperationExecutor>().Select(e => e.Kind).ToHashSet(StringComparer.Ordinal);
         foreach (var kind in options.EffectiveEnabledKinds)
         {
             if (!OperationKindCatalog.TryGet(kind, out _))
@@ -63,10 +63,11 @@ internal sealed class AgentOptionsValidator(IServiceProvider services) : IValida
                 var known = string.Join(", ", OperationKindCatalog.All.Select(k => k.Name));
                 errors.Add($"{Prefix}EnabledKinds: unknown operation kind '{kind}' (known: {known}).");
             }
-            else if (!available.Contains(kind))
-            {
-                errors.Add($"{Prefix}EnabledKinds: operation kind '{kind}' is not supported by this agent version.");
-            }
+        }
+
+        if (options.MaxOutputBytes is < MinOutputBytes or > MaxOutputBytes)
+        {
+            errors.Add($"{Prefix}MaxOutputBytes must be between {MinOutputBytes} and {MaxOutputBytes} (was {options.MaxOutputBytes}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -57,7 +57,9 @@ internal static class AgentHostingExtensions
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<EnrollmentService>();
         services.AddSingleton<HostStatsSampler>();
+        services.AddSingleton<AgentCapabilities>();
         services.AddSingleton<RunningJobs>();
+        services.AddSingleton<ResultSpool>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<PullLoop>();
         services.AddSingleton<HeartbeatLoop>();

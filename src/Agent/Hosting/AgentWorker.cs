@@ -5,12 +5,14 @@ using Ops.Agent.Configuration;
 using Ops.Agent.Connection;
 using Ops.Agent.Identity;
 using Ops.Agent.Jobs;
+using Ops.Agent.Policy;
 
 namespace Ops.Agent.Hosting;
 
 /// <summary>
 /// The agent's hosted service: obtains the identity (enrolling on the first start), then runs
-/// the <see cref="HeartbeatLoop"/> and the <see cref="PullLoop"/> until the host stops. On stop
+/// the <see cref="HeartbeatLoop"/> and the <see cref="PullLoop"/> until the host stops, and
+/// re-sends the completions left in the result spool by a previous run. On stop
 /// (SIGTERM, Ctrl-C, or a fatal error) it stops pulling, cancels the running jobs and gives them
 /// <see cref="ShutdownGrace"/> to report (Complete CANCELLED), then stops heart-beating.
 /// </summary>
@@ -18,9 +20,11 @@ internal sealed class AgentWorker(
     EnrollmentService enrollment,
     PullLoop pullLoop,
     HeartbeatLoop heartbeatLoop,
+    JobRunner runner,
     RunningJobs jobs,
     AgentLifetime lifetime,
     IOptions<AgentOptions> options,
+    AgentCapabilities capabilities,
     TimeProvider timeProvider,
     ILogger<AgentWorker> logger) : BackgroundService
 {
@@ -35,13 +39,20 @@ internal sealed class AgentWorker(
         using var heartbeatStop = new CancellationTokenSource();
         Task heartbeat = Task.CompletedTask;
         Task pull = Task.CompletedTask;
+        Task resend = Task.CompletedTask;
         try
         {
             var identity = await enrollment.EnsureIdentityAsync(stoppingToken).ConfigureAwait(false);
             var agent = options.Value;
-            HostingLog.Started(logger, identity.AgentId, agent.Hostname, AgentVersion.Current, agent.ControlPlaneUrl, string.Join(", ", agent.EffectiveEnabledKinds));
+            HostingLog.Started(logger, identity.AgentId, agent.Hostname, AgentVersion.Current, agent.ControlPlaneUrl, string.Join(", ", capabilities.Kinds));
+            if (capabilities.Unsupported.Count > 0)
+            {
+                HostingLog.UnsupportedKinds(logger, string.Join(", ", capabilities.Unsupported));
+            }
+
             heartbeat = heartbeatLoop.RunAsync(heartbeatStop.Token);
             pull = pullLoop.RunAsync(pullStop.Token);
+            resend = ResendSpooledAsync(pullStop.Token);
             var first = await Task.WhenAny(pull, heartbeat).ConfigureAwait(false);
             await first.ConfigureAwait(false);
         }
@@ -62,10 +73,24 @@ internal sealed class AgentWorker(
         {
             await pullStop.CancelAsync().ConfigureAwait(false);
             await pull.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await resend.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await DrainAsync().ConfigureAwait(false);
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             HostingLog.Stopped(logger);
+        }
+    }
+
+    /// <summary>Re-sends the result spool of a previous run next to the pull loop (the spool stays for the next start if stopped).</summary>
+    private async Task ResendSpooledAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runner.ResendSpooledAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            HostingLog.SpoolResendFailed(logger, ex.Message);
         }
     }
 

@@ -22,4 +22,10 @@ internal static partial class HostingLog
 
     [LoggerMessage(1005, LogLevel.Information, "Agent stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Enabled kinds without an executor in this agent build are not reported as capabilities and are refused: {Kinds}")]
+    public static partial void UnsupportedKinds(ILogger logger, string kinds);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Re-sending the result spool stopped: {Error}; the remaining completions stay spooled for the next start")]
+    public static partial void SpoolResendFailed(ILogger logger, string error);
 }

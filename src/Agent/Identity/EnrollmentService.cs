@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Ops.Agent.Configuration;
 using Ops.Agent.Connection;
+using Ops.Agent.Policy;
 using Ops.Agent.Hosting;
 using Ops.Agent.Telemetry;
 using Ops.Contracts.Agent;
@@ -24,6 +25,7 @@ internal sealed class EnrollmentService
     private readonly IdentityStore store;
     private readonly AgentSession session;
     private readonly AgentOptions options;
+    private readonly AgentCapabilities capabilities;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<EnrollmentService> logger;
     private readonly ResiliencePipeline retry;
@@ -34,6 +36,7 @@ internal sealed class EnrollmentService
         IdentityStore store,
         AgentSession session,
         IOptions<AgentOptions> options,
+        AgentCapabilities capabilities,
         ReconnectBackoff backoff,
         TimeProvider timeProvider,
         ILogger<EnrollmentService> logger)
@@ -42,6 +45,7 @@ internal sealed class EnrollmentService
         this.store = store;
         this.session = session;
         this.options = options.Value;
+        this.capabilities = capabilities;
         this.timeProvider = timeProvider;
         this.logger = logger;
         retry = backoff.Create("Enroll", RpcErrors.IsTransient);
@@ -98,7 +102,7 @@ internal sealed class EnrollmentService
             Facts = HostFactsReader.Read(),
         };
         request.Labels.Add(options.Labels);
-        request.Capabilities.AddRange(options.EffectiveEnabledKinds);
+        request.Capabilities.AddRange(capabilities.Kinds);
 
         EnrollResponse response;
         try

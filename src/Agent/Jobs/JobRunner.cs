@@ -6,6 +6,8 @@ using Ops.Agent.Configuration;
 using Ops.Agent.Connection;
 using Ops.Agent.Executors;
 using Ops.Agent.Hosting;
+using Ops.Agent.Policy;
+using Ops.Agent.Redaction;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Agent.V1;
 using Ops.Contracts.Json;
@@ -38,6 +40,9 @@ internal sealed class JobRunner
     private readonly AgentServiceClient client;
     private readonly RunningJobs jobs;
     private readonly AgentOptions options;
+    private readonly AgentCapabilities capabilities;
+    private readonly IRedactor redactor;
+    private readonly ResultSpool spool;
     private readonly Dictionary<string, IOperationExecutor> executors;
     private readonly AgentLifetime lifetime;
     private readonly TimeProvider timeProvider;
@@ -50,6 +55,9 @@ internal sealed class JobRunner
         AgentServiceClient client,
         RunningJobs jobs,
         IOptions<AgentOptions> options,
+        AgentCapabilities capabilities,
+        IRedactor redactor,
+        ResultSpool spool,
         IEnumerable<IOperationExecutor> executors,
         ReconnectBackoff backoff,
         AgentLifetime lifetime,
@@ -59,6 +67,9 @@ internal sealed class JobRunner
         this.client = client;
         this.jobs = jobs;
         this.options = options.Value;
+        this.capabilities = capabilities;
+        this.redactor = redactor;
+        this.spool = spool;
         this.executors = new Dictionary<string, IOperationExecutor>(StringComparer.Ordinal);
         foreach (var executor in executors)
         {
@@ -98,16 +109,13 @@ internal sealed class JobRunner
                 return;
             }
 
-            var startedAt = timeProvider.GetUtcNow();
-            var completion = await ExecuteAsync(job).ConfigureAwait(false);
+            var completion = await ExecuteAsync(job, timeProvider.GetUtcNow()).ConfigureAwait(false);
             if (completion is null)
             {
                 return;
             }
 
-            completion.StartedAt = Timestamp.FromDateTimeOffset(startedAt);
-            completion.FinishedAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
-            await CompleteAsync(job, completion).ConfigureAwait(false);
+            await CompleteAsync(completion, jobs.HardStop).ConfigureAwait(false);
         }
         catch (Exception ex) when (RpcErrors.IsUnauthenticated(ex))
         {
@@ -160,17 +168,40 @@ internal sealed class JobRunner
         return true;
     }
 
-    /// <summary>Validates and runs the job; returns the Complete request, or null when the job is gone.</summary>
-    private async Task<CompleteRequest?> ExecuteAsync(RunningJob job)
+    /// <summary>
+    /// Re-sends the completions spooled by a previous run (see <see cref="ResultSpool"/>), one at a
+    /// time, each retried on transient errors until the control plane answers or
+    /// <paramref name="cancellationToken"/> fires (they stay spooled for the next start).
+    /// </summary>
+    public async Task ResendSpooledAsync(CancellationToken cancellationToken)
+    {
+        var spooled = spool.ReadAll();
+        if (spooled.Count == 0)
+        {
+            return;
+        }
+
+        JobsLog.ResendingSpool(logger, spooled.Count);
+        foreach (var completion in spooled)
+        {
+            await CompleteAsync(completion, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Validates and runs the job; returns the Complete request (redacted, with its times, already
+    /// spooled), or null when the job is gone.
+    /// </summary>
+    private async Task<CompleteRequest?> ExecuteAsync(RunningJob job, DateTimeOffset startedAt)
     {
         var assignment = job.Assignment;
-        var completion = new CompleteRequest { JobId = job.JobId, Attempt = job.Attempt };
+        var completion = new CompleteRequest { JobId = job.JobId, Attempt = job.Attempt, StartedAt = Timestamp.FromDateTimeOffset(startedAt) };
 
-        if (!options.EffectiveEnabledKinds.Contains(assignment.Kind, StringComparer.Ordinal)
+        if (!capabilities.IsEnabled(assignment.Kind)
             || !OperationKindCatalog.TryGet(assignment.Kind, out var kind)
             || !executors.TryGetValue(assignment.Kind, out var executor))
         {
-            return Failed(completion, $"kind '{assignment.Kind}' is not enabled by this agent's policy");
+            return Seal(job, Failed(completion, $"kind '{assignment.Kind}' is not enabled by this agent's policy"));
         }
 
         ParameterBindingResult binding;
@@ -181,16 +212,16 @@ internal sealed class JobRunner
         }
         catch (JsonException ex)
         {
-            return Failed(completion, $"invalid parameters: not valid JSON ({ex.Message})");
+            return Seal(job, Failed(completion, $"invalid parameters: not valid JSON ({ex.Message})"));
         }
 
         if (!binding.IsValid)
         {
             var errors = string.Join("; ", binding.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
-            return Failed(completion, $"invalid parameters: {errors}");
+            return Seal(job, Failed(completion, $"invalid parameters: {errors}"));
         }
 
-        var output = new JobOutputPump(client, job, retry, timeProvider, logger, jobs.HardStop);
+        var output = new JobOutputPump(client, job, retry, timeProvider, logger, redactor, options.MaxOutputBytes, jobs.HardStop);
         output.Start();
         JobsLog.Running(logger, job.JobId, job.Attempt, assignment.Kind);
         var context = new JobContext(job.JobId, assignment.OperationId, assignment.Kind, job.Attempt, binding.Value!, output, job.Deadline);
@@ -242,6 +273,15 @@ internal sealed class JobRunner
             }
         }
 
+        output.Seal();
+        completion.OutputBytes = output.OutputBytes;
+        completion.OutputTruncated = output.Truncated;
+        var abandoned = job.Reason == JobCancelReason.Abandoned;
+        if (!abandoned)
+        {
+            Seal(job, completion);
+        }
+
         try
         {
             await output.CompleteAsync().ConfigureAwait(false);
@@ -251,39 +291,63 @@ internal sealed class JobRunner
             // Shutdown grace over: report what we have.
         }
 
-        if (output.JobGone || job.Reason == JobCancelReason.Abandoned)
+        if (abandoned || output.JobGone || job.Reason == JobCancelReason.Abandoned)
         {
+            spool.Delete(job.JobId, job.Attempt);
             return null;
         }
 
-        completion.OutputBytes = output.OutputBytes;
-        completion.OutputTruncated = output.Truncated;
         return completion;
     }
 
-    private async Task CompleteAsync(RunningJob job, CompleteRequest request)
+    /// <summary>
+    /// Finishes a completion before it leaves the host: the finish time, redaction of the error and
+    /// of the result JSON, and the spool file (written before Complete is sent).
+    /// </summary>
+    private CompleteRequest Seal(RunningJob job, CompleteRequest completion)
+    {
+        completion.FinishedAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow());
+        completion.Error = redactor.Redact(completion.Error);
+        completion.ResultJson = JsonRedaction.Redact(redactor, completion.ResultJson);
+        if (completion.Outcome == JobOutcome.Failed && completion.Error.Length > 0)
+        {
+            JobsLog.Refused(logger, job.JobId, job.Attempt, completion.Error);
+        }
+
+        spool.Save(completion);
+        return completion;
+    }
+
+    /// <summary>
+    /// Sends Complete, retried on transient errors until answered or <paramref name="cancellationToken"/>
+    /// fires; deletes the spooled copy once the control plane has answered (accepted or not, or the job
+    /// is unknown to it). UNAUTHENTICATED propagates.
+    /// </summary>
+    private async Task CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var response = await retry.ExecuteAsync(
                 async token => await client.CompleteAsync(request, Deadline(), token).ConfigureAwait(false),
-                jobs.HardStop).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(false);
+            spool.Delete(request.JobId, request.Attempt);
             if (response.Accepted)
             {
-                JobsLog.Completed(logger, job.JobId, job.Attempt, request.Outcome.ToString(), request.Error);
+                JobsLog.Completed(logger, request.JobId, request.Attempt, request.Outcome.ToString(), request.Error);
             }
             else
             {
-                JobsLog.CompletionRejected(logger, job.JobId, job.Attempt);
+                JobsLog.CompletionRejected(logger, request.JobId, request.Attempt);
             }
         }
         catch (Exception ex) when (RpcErrors.IsJobGone(ex))
         {
-            JobsLog.JobGone(logger, job.JobId, job.Attempt, "Complete", RpcErrors.Describe(ex));
+            spool.Delete(request.JobId, request.Attempt);
+            JobsLog.JobGone(logger, request.JobId, request.Attempt, "Complete", RpcErrors.Describe(ex));
         }
         catch (Exception ex) when (!RpcErrors.IsUnauthenticated(ex) && ex is not OperationCanceledException)
         {
-            JobsLog.CompletionFailed(logger, job.JobId, job.Attempt, RpcErrors.Describe(ex));
+            JobsLog.CompletionFailed(logger, request.JobId, request.Attempt, RpcErrors.Describe(ex));
         }
     }
 

@@ -43,4 +43,22 @@ internal static partial class JobsLog
 
     [LoggerMessage(1312, LogLevel.Warning, "Job {JobId} attempt {Attempt}: the executor threw")]
     public static partial void ExecutorThrew(ILogger logger, string jobId, int attempt, Exception exception);
+
+    [LoggerMessage(1320, LogLevel.Error, "Job {JobId} attempt {Attempt}: cannot write the result spool ({Error}); the completion is sent without it")]
+    public static partial void SpoolWriteFailed(ILogger logger, string jobId, int attempt, string error);
+
+    [LoggerMessage(1321, LogLevel.Warning, "Job {JobId} attempt {Attempt}: cannot delete the spooled completion: {Error}")]
+    public static partial void SpoolDeleteFailed(ILogger logger, string jobId, int attempt, string error);
+
+    [LoggerMessage(1322, LogLevel.Error, "Spool file {File} is unreadable and was moved aside: {Error}")]
+    public static partial void SpoolFileUnreadable(ILogger logger, string file, string error);
+
+    [LoggerMessage(1323, LogLevel.Information, "Re-sending {Count} spooled completion(s) from a previous run")]
+    public static partial void ResendingSpool(ILogger logger, int count);
+
+    [LoggerMessage(1324, LogLevel.Information, "Job {JobId} attempt {Attempt}: spooled completion delivered (accepted={Accepted})")]
+    public static partial void SpoolDelivered(ILogger logger, string jobId, int attempt, bool accepted);
+
+    [LoggerMessage(1325, LogLevel.Warning, "Job {JobId} attempt {Attempt} refused: {Reason}")]
+    public static partial void Refused(ILogger logger, string jobId, int attempt, string reason);
 }

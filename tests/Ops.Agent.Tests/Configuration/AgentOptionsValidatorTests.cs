@@ -1,6 +1,7 @@
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Ops.Agent.Configuration;
 using Ops.Agent.Executors;
+using Ops.Agent.Policy;
 
 namespace Ops.Agent.Tests.Configuration;
 
@@ -37,15 +38,20 @@ public sealed class AgentOptionsValidatorTests
         Assert.Contains(failures, f => f.Contains("unknown operation kind 'postgres.nope'", StringComparison.Ordinal));
     }
 
-    private static AgentOptionsValidator Validator()
+    [Fact]
+    public void Capabilities_AreTheEnabledKindsThatHaveAnExecutor()
     {
-        var services = new ServiceCollection()
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<IOperationExecutor, HostDiskExecutor>()
-            .AddSingleton<IOperationExecutor, FakePing>()
-            .BuildServiceProvider();
-        return new AgentOptionsValidator(services);
+        var options = Options.Create(new AgentOptions { EnabledKinds = ["agent.ping", "postgres.backup", "host.disk"] });
+
+        var capabilities = new AgentCapabilities(options, [new HostDiskExecutor(), new FakePing()]);
+
+        Assert.Equal(["agent.ping", "host.disk"], capabilities.Kinds);
+        Assert.Equal(["postgres.backup"], capabilities.Unsupported);
+        Assert.False(capabilities.IsEnabled("postgres.backup"));
+        Assert.True(Validator().Validate(null, options.Value).Succeeded);
     }
+
+    private static AgentOptionsValidator Validator() => new();
 
     private sealed class FakePing : IOperationExecutor
     {

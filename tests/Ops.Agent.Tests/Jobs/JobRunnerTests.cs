@@ -198,7 +198,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Output_IsSentInOrderedChunksFromSeq1_AndTruncatedPast1MiB()
+    public async Task Output_IsSentInOrderedChunksFromSeq1_AndKeepsHeadAndTailPast1MiB()
     {
         await using var agent = AgentHarness.Start(controlPlane, services: services => services.AddSingleton<IOperationExecutor>(new ChattyExecutor(20_000)));
         var job = Assignments.Create("agent.ping");
@@ -208,15 +208,20 @@ public sealed class JobRunnerTests : IAsyncLifetime
 
         Assert.Equal(JobOutcome.Succeeded, complete.Outcome);
         Assert.True(complete.OutputTruncated);
-        Assert.InRange(complete.OutputBytes, 1_000_000, 1024 * 1024);
+        Assert.Equal(20_000 * 100, complete.OutputBytes);
         var chunks = controlPlane.Requests<AppendOutputRequest>().Where(o => o.JobId == job.JobId).SelectMany(o => o.Chunks).ToList();
         Assert.Equal(Enumerable.Range(1, chunks.Count).Select(i => (long)i), chunks.Select(c => c.Seq));
         Assert.All(chunks, c => Assert.InRange(c.Data.Length, 1, 64 * 1024));
+        var stored = chunks.Where(c => c.Stream != OutputStream.System).Sum(c => (long)c.Data.Length);
+        Assert.InRange(stored, 1_000_000, 1024 * 1024);
         var stdout = string.Concat(chunks.Where(c => c.Stream == OutputStream.Stdout).Select(c => c.Data.ToStringUtf8()));
         Assert.StartsWith("000000xxx", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("019998" + new string('x', 93) + "\n", stdout, StringComparison.Ordinal);
         Assert.Contains(chunks, c => c.Stream == OutputStream.Stderr && c.Data.ToStringUtf8().StartsWith("000009", StringComparison.Ordinal));
-        Assert.Contains("output truncated", chunks.Last(c => c.Stream == OutputStream.System).Data.ToStringUtf8(), StringComparison.Ordinal);
-        Assert.Equal(complete.OutputBytes, chunks.Where(c => c.Stream != OutputStream.System).Sum(c => (long)c.Data.Length));
+        Assert.Contains(chunks, c => c.Stream == OutputStream.Stderr && c.Data.ToStringUtf8().EndsWith("019999" + new string('x', 93) + "\n", StringComparison.Ordinal));
+        var note = chunks.Single(c => c.Stream == OutputStream.System).Data.ToStringUtf8();
+        Assert.Contains("output truncated", note, StringComparison.Ordinal);
+        Assert.Contains($"{2_000_000 - stored} bytes of 2000000 omitted", note, StringComparison.Ordinal);
     }
 
     private AgentHarness StartWithBlockingExecutor(IDictionary<string, string?>? settings = null) =>
