@@ -64,7 +64,8 @@ internal static class AgentHostingExtensions
         services.AddSingleton<PullLoop>();
         services.AddSingleton<HeartbeatLoop>();
 
-        services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.SectionName));
+        services.AddOptions<PolicyOptions>().Bind(builder.Configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddSingleton<PathPolicy>();
         services.AddSingleton<IRedactor>(sp => new Redactor(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IProcessRunner, ProcessRunner>();

@@ -109,7 +109,8 @@ internal static class ProcFs
         return "Linux";
     }
 
-    private static IEnumerable<string> ReadLinesOrEmpty(string path)
+    /// <summary>The lines of a file, or none when it cannot be read.</summary>
+    public static IEnumerable<string> ReadLinesOrEmpty(string path)
     {
         try
         {
@@ -121,7 +122,8 @@ internal static class ProcFs
         }
     }
 
-    private static string ReadTextOrEmpty(string path)
+    /// <summary>The text of a file, or empty when it cannot be read.</summary>
+    public static string ReadTextOrEmpty(string path)
     {
         try
         {
