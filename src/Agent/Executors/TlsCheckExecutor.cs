@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using Ops.Agent.Policy;
 using Ops.Contracts.Kinds;
 using Ops.Contracts.Kinds.Parameters;
 
@@ -11,7 +13,8 @@ namespace Ops.Agent.Executors;
 /// <c>tls.check</c> (seed 004's certificate renewal: "check the certificate after certbot"):
 /// connects to <c>host:port</c> (default 443) over TCP, performs a TLS handshake with SNI =
 /// <c>serverName</c> (default: host) and inspects the certificate the server presents, even when
-/// it does not validate (the handshake is accepted only to read it; no data is exchanged). FAILED
+/// it does not validate (the handshake is accepted only to read it; no data is exchanged). Besides
+/// the system trust store, the CAs of <c>Policy:TrustedCaFiles</c> are trusted. FAILED
 /// when the chain or the name does not validate for the server name (RFC 5280 path validation,
 /// RFC 6125 name matching, as the OS trust store sees it), when fewer than
 /// <c>minDaysRemaining</c> (default 14) whole days remain, or when no certificate can be read
@@ -19,7 +22,7 @@ namespace Ops.Agent.Executors;
 /// notAfter, daysRemaining, sans, chainValid, errors, ok}</c> (times ISO 8601 UTC; errors: the
 /// SslPolicyErrors and chain status names).
 /// </summary>
-internal sealed class TlsCheckExecutor(TimeProvider timeProvider) : IOperationExecutor
+internal sealed class TlsCheckExecutor(IOptions<PolicyOptions> policy, TimeProvider timeProvider) : IOperationExecutor
 {
     /// <summary>Default port.</summary>
     public const int DefaultPort = 443;
@@ -59,6 +62,12 @@ internal sealed class TlsCheckExecutor(TimeProvider timeProvider) : IOperationEx
                     if (presented is not null)
                     {
                         certificate = new X509Certificate2(presented);
+                    }
+
+                    if ((policyErrors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 && certificate is not null && ValidatesWithExtraRoots(certificate, chain))
+                    {
+                        policyErrors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+                        chain = null;
                     }
 
                     if (policyErrors != SslPolicyErrors.None)
@@ -143,6 +152,41 @@ internal sealed class TlsCheckExecutor(TimeProvider timeProvider) : IOperationEx
 
             return ExecutorResult.Failure(string.Join("; ", problems), result);
         }
+    }
+
+    /// <summary>Whether the certificate chains up to one of <c>Policy:TrustedCaFiles</c> (custom root trust, no revocation check).</summary>
+    private bool ValidatesWithExtraRoots(X509Certificate2 certificate, X509Chain? presentedChain)
+    {
+        if (policy.Value.TrustedCaFiles is not { Length: > 0 } files)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var file in files)
+        {
+            try
+            {
+                chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                // An unreadable file trusts nothing.
+            }
+        }
+
+        if (presentedChain is not null)
+        {
+            foreach (var element in presentedChain.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        return chain.Build(certificate);
     }
 
     private static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -18,4 +18,10 @@ internal sealed record PolicyOptions
 
     /// <summary>Literal secret values replaced by <c>[REDACTED]</c> in output, results and errors.</summary>
     public string[]? Secrets { get; init; }
+
+    /// <summary>
+    /// PEM files of extra certificate authorities that <c>tls.check</c> trusts besides the system
+    /// store (an internal PKI). A chain that validates only up to one of these counts as valid.
+    /// </summary>
+    public string[]? TrustedCaFiles { get; init; }
 }

@@ -61,18 +61,40 @@ public sealed class FakeControlPlane : IAsyncDisposable
 
     public int OutstandingPulls => Volatile.Read(ref outstandingPulls);
 
+    /// <summary>
+    /// Results recorded like the real control plane does: the first accepted completion of a
+    /// (job, attempt) is stored; a duplicate is answered accepted=true and not stored again.
+    /// </summary>
+    public ConcurrentDictionary<(string JobId, int Attempt), CompleteRequest> Results { get; } = new();
+
     public static async Task<FakeControlPlane> StartAsync()
     {
         var fake = new FakeControlPlane();
+        await fake.StartServerAsync(0);
+        return fake;
+    }
+
+    /// <summary>Stops the server: the port refuses connections until <see cref="RestartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(timeout.Token);
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Starts a new server on the same port with the same state (queue, calls, results).</summary>
+    public Task RestartAsync() => StartServerAsync(Address.Port);
+
+    private async Task StartServerAsync(int port)
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        fake.app = builder.Build();
-        fake.app.MapGrpcService(fake.CreateDefinition());
-        await fake.app.StartAsync();
-        var address = fake.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        fake.Address = new Uri(address);
-        return fake;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        app = builder.Build();
+        app.MapGrpcService(CreateDefinition());
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Address = new Uri(address);
     }
 
     public void FailNextPulls(int count) => Interlocked.Exchange(ref pullFailuresLeft, count);
@@ -102,9 +124,14 @@ public sealed class FakeControlPlane : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await app.StopAsync(timeout.Token);
-        await app.DisposeAsync();
+        try
+        {
+            await StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped by the test.
+        }
     }
 
     private void Signal()
@@ -153,6 +180,11 @@ public sealed class FakeControlPlane : IAsyncDisposable
             if (CompleteFailures.TryDequeue(out var failure))
             {
                 throw new RpcException(failure, "injected failure");
+            }
+
+            if (CompleteAccepted)
+            {
+                Results.TryAdd((request.JobId, request.Attempt), request);
             }
 
             return Task.FromResult(new CompleteResponse { Accepted = CompleteAccepted });
