@@ -6,14 +6,17 @@ namespace Ops.Agent.Execution;
 
 /// <summary>
 /// Copies a process's stdout or stderr pipe into an <see cref="IJobOutput"/> as blocks of whole
-/// lines, with a fixed 64 KiB buffer whatever the volume (a program printing 200 MB costs no more
+/// lines, with a fixed 64 KiB buffer (two reads) whatever the volume (a program printing 200 MB costs no more
 /// memory than one printing 2 KB). A line longer than <see cref="MaxLineBytes"/> is cut into
 /// pieces at a UTF-8 character boundary; a last line without a newline is completed.
 /// </summary>
 internal static class OutputLineReader
 {
-    /// <summary>Longest line kept whole, in bytes: 64 KiB.</summary>
-    public const int MaxLineBytes = 64 * 1024;
+    /// <summary>
+    /// Longest line kept whole, and the most read at once, in bytes: 32 KiB, so the strings made
+    /// from a block (64 KiB of UTF-16) stay out of the large object heap.
+    /// </summary>
+    public const int MaxLineBytes = 32 * 1024;
 
     /// <summary>Reads <paramref name="pipe"/> to its end.</summary>
     /// <param name="pipe">The redirected stdout or stderr stream.</param>
