@@ -49,7 +49,7 @@ internal sealed class ServiceStatusExecutor(IConfiguration configuration, IProce
         }
     }
 
-    /// <summary>Writes one line per service: policy name, manager name, state, detail.</summary>
+    /// <summary>Writes one line per service (policy name, manager name, state, detail), then one indented line per container, task or process.</summary>
     public static void WriteTable(IJobOutput output, IReadOnlyList<ServiceState> states)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -60,6 +60,10 @@ internal sealed class ServiceStatusExecutor(IConfiguration configuration, IProce
         foreach (var s in states)
         {
             output.Stdout($"{s.Service.PadRight(width)}  {s.Name.PadRight(nameWidth)}  {s.State,-10}  {s.Detail}");
+            foreach (var instance in s.Instances)
+            {
+                output.Stdout($"  {instance.Name}  {instance.State}  {instance.Status}{(instance.Health is { } health ? "  " + health : string.Empty)}".TrimEnd());
+            }
         }
     }
 
