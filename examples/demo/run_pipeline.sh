@@ -3,7 +3,8 @@
 # --days 3`): for each day and format it "scrapes" one tournament and stores it in the demo
 # database's manalytics.tournaments, printing progress like the real pipeline.
 # Run by the agent through the policy script `demo.pipeline` (argv, never a shell command line);
-# it gets PSQL and the libpq variables (PGHOST, PGUSER, PGDATABASE) from the policy environment.
+# Already stored tournaments (same name and date) are skipped, as a real scraper would.
+# It gets PSQL and the libpq variables (PGHOST, PGUSER, PGDATABASE) from the policy environment.
 set -euo pipefail
 
 format="" days=1 debug=0
@@ -34,11 +35,18 @@ SELECT s.id, f.id, initcap(:'fmt') || ' Challenge ' || to_char(current_date - :'
        current_date - :'day'::int, 'https://www.mtgo.com/decklists/' || :'fmt', 32 + (random() * 96)::int
   FROM manalytics.sources s, manalytics.formats f
  WHERE s.name = 'mtgo' AND f.name = :'fmt'
+   AND NOT EXISTS (SELECT 1 FROM manalytics.tournaments t
+                    WHERE t.name = initcap(:'fmt') || ' Challenge ' || to_char(current_date - :'day'::int, 'YYYY-MM-DD')
+                      AND t.date = current_date - :'day'::int)
 RETURNING id;
 SQL
 )
-    echo "scraped $f $(date -u -d "-$d days" +%F): tournament $id"
-    inserted=$((inserted + 1))
+    if [ -n "$id" ]; then
+      echo "scraped $f $(date -u -d "-$d days" +%F): tournament $id stored"
+      inserted=$((inserted + 1))
+    else
+      echo "scraped $f $(date -u -d "-$d days" +%F): already stored, skipped"
+    fi
   done
 done
 echo "pipeline done: $inserted tournaments stored"
