@@ -98,5 +98,14 @@ internal sealed class AgentEnrollment(NpgsqlDataSource dataSource, AuditWriter a
         {
             RpcErrors.InvalidArgument("agent_version: at most 100 characters.");
         }
+
+        RpcErrors.RequireStorableText(request.Hostname, "hostname");
+        RpcErrors.RequireStorableText(request.AgentVersion, "agent_version");
+        RpcErrors.RequireStorableText(string.Concat(request.Labels.Keys.Concat(request.Labels.Values)), "labels");
+        RpcErrors.RequireStorableText(string.Concat(request.Capabilities), "capabilities");
+        if (request.Facts is { } facts)
+        {
+            RpcErrors.RequireStorableText(facts.Os + facts.Kernel + facts.Architecture, "facts");
+        }
     }
 }

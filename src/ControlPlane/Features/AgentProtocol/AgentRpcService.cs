@@ -120,6 +120,11 @@ internal sealed class AgentRpcService(
         }
 
         var running = request.RunningJobIds.Select(id => RpcErrors.ParseJobId(id, "running_job_ids")).ToList();
+        if (request.Stats is { } sample)
+        {
+            RpcErrors.RequireStorableText(string.Concat(sample.Disks.Select(d => d.Mount)), "stats.disks.mount");
+        }
+
         var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         var stats = request.Stats is null ? null : ProtoJson.Stats(request.Stats);
         var response = new HeartbeatResponse { HeartbeatIntervalMs = agentOptions.HeartbeatIntervalMs };

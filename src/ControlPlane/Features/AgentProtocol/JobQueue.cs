@@ -291,7 +291,14 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             {
                 RpcErrors.InvalidArgument("result_json is not valid JSON.");
             }
+
+            if (result!.Contains("\\u0000", StringComparison.OrdinalIgnoreCase))
+            {
+                RpcErrors.InvalidArgument("result_json must not contain \\u0000 (PostgreSQL jsonb cannot store it).");
+            }
         }
+
+
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -312,7 +319,8 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         }
 
         var now = timeProvider.GetUtcNow();
-        var error = request.Error.Length > 8192 ? request.Error[..8192] : request.Error;
+        // NUL cannot be stored in PostgreSQL text: shown as U+FFFD rather than losing the completion.
+        var error = (request.Error.Length > 8192 ? request.Error[..8192] : request.Error).Replace('\0', '\uFFFD');
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE jobs SET status = @status, exit_code = @exitCode, result = @result::jsonb, error = @error,

@@ -29,5 +29,14 @@ internal static class RpcErrors
         return id;
     }
 
+    /// <summary>INVALID_ARGUMENT when <paramref name="value"/> holds a NUL character, which PostgreSQL text and jsonb cannot store.</summary>
+    public static void RequireStorableText(string? value, string field)
+    {
+        if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+        {
+            InvalidArgument($"{field} must not contain NUL characters.");
+        }
+    }
+
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

@@ -36,6 +36,8 @@ internal static class AuditEndpoints
             errors["limit"] = ["limit must be between 1 and 500."];
         }
 
+        QueryText.Validate("action", action, errors);
+        QueryText.Validate("actor", actor, errors);
         long? before = null;
         if (cursor is not null)
         {

@@ -133,6 +133,8 @@ internal static class OperationsEndpoints
             errors["limit"] = ["limit must be between 1 and 200."];
         }
 
+        QueryText.Validate("kind", kind, errors);
+
         Guid? before = null;
         if (cursor is not null)
         {

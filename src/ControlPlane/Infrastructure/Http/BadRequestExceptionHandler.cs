@@ -10,7 +10,7 @@ namespace Ops.ControlPlane.Infrastructure.Http;
 /// oversized body) into 400 validation problems whose <c>errors</c> map names the field, instead
 /// of a bare status. Wrong content types keep their 415.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -46,6 +46,11 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                     title = "A JSON body is required.";
                     errors["body"] = ["A JSON body is required."];
                 }
+                else if (BindFailure().Match(bad.Message) is { Success: true } bind)
+                {
+                    title = "A parameter has an invalid value.";
+                    errors[bind.Groups["name"].Value] = [$"'{bind.Groups["value"].Value}' is not a valid {Describe(bind.Groups["type"].Value)}."];
+                }
                 else
                 {
                     title = "The request is malformed.";
@@ -68,4 +73,17 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             },
         });
     }
+
+    private static string Describe(string type) => type switch
+    {
+        _ when type.Contains("Guid", StringComparison.Ordinal) => "UUID",
+        _ when type.Contains("Int", StringComparison.Ordinal) => "integer",
+        _ when type.Contains("Boolean", StringComparison.Ordinal) => "boolean",
+        _ => "value",
+    };
+
+    // Minimal APIs' message for a route or query value that does not parse, e.g.
+    // Failed to bind parameter "Nullable<Guid> agentId" from "notaguid".
+    [System.Text.RegularExpressions.GeneratedRegex("Failed to bind parameter \"(?<type>.+) (?<name>\\w+)\" from \"(?<value>.*)\"")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 }

@@ -74,6 +74,24 @@ public sealed class AgentProtocolTests(OpsGrpcFactory factory, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Texts_PostgreSqlCannotStore_AreRefusedOrReplacedNeverAnInternalError()
+    {
+        var admin = factory.CreateClient(Roles.Admin);
+        var token = (await (await admin.PostJsonAsync("/api/v1/enrollment-tokens", new { })).ReadJsonAsync()).GetProperty("token").GetString()!;
+        var badHost = await Assert.ThrowsAsync<RpcException>(() => factory.CreateAgentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = token, Hostname = "db\0-1" }));
+        Assert.Equal(StatusCode.InvalidArgument, badHost.StatusCode);
+
+        var (agentId, client) = await factory.EnrollAgentAsync();
+        await SubmitAsync(agentId);
+        var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs);
+        await client.StartAsync(new StartRequest { JobId = job.JobId, Attempt = 1 });
+        var nulResult = await Assert.ThrowsAsync<RpcException>(() => client.CompleteAsync(new CompleteRequest { JobId = job.JobId, Attempt = 1, Outcome = JobOutcome.Succeeded, ResultJson = "{\"x\":\"a\\u0000b\"}" }));
+        Assert.Equal(StatusCode.InvalidArgument, nulResult.StatusCode);
+        Assert.True((await client.CompleteAsync(new CompleteRequest { JobId = job.JobId, Attempt = 1, Outcome = JobOutcome.Failed, Error = "bad\0byte" })).Accepted);
+        Assert.Equal("bad\uFFFDbyte", (await GetJobAsync(job.JobId)).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Calls_WithoutOrWithAnUnknownToken_AreUnauthenticated()
     {
         var none = await Assert.ThrowsAsync<RpcException>(() => factory.CreateAgentClient().PullAsync(new PullRequest { MaxJobs = 1 }));

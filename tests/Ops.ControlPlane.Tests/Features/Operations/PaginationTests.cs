@@ -51,6 +51,11 @@ public sealed class PaginationTests(OpsApiFactory factory) : IClassFixture<OpsAp
         await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/operations?limit=201"), "limit");
         await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/operations?status=done"), "status");
         await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/agents?limit=0"), "limit");
+        await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/operations?kind=%00"), "kind");
+        await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/operations?agentId=not-a-uuid"), "agentId");
+        await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/operations?limit=ten"), "limit");
+        await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/jobs/00000000-0000-0000-0000-000000000000/output?afterSeq=x"), "afterSeq");
+        await ProblemAssert.HasFieldErrorAsync(await factory.CreateClient("admin").GetAsync("/api/v1/audit?actor=a%00b"), "actor");
         await ProblemAssert.HasFieldErrorAsync(await client.GetAsync("/api/v1/agents?cursor=%%%"), "cursor");
     }
 }
