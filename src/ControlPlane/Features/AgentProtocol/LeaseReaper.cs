@@ -19,6 +19,7 @@ internal sealed class LeaseReaper(
     NpgsqlDataSource dataSource,
     AgentWakeups wakeups,
     AgentProtocolOptions options,
+    Agents.AgentOptions agentOptions,
     TimeProvider timeProvider,
     ILogger<LeaseReaper> logger) : BackgroundService
 {
@@ -27,11 +28,17 @@ internal sealed class LeaseReaper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.ReaperInterval, timeProvider);
+        var lastCount = DateTimeOffset.MinValue;
         do
         {
             try
             {
                 await ReapAsync(stoppingToken);
+                if (timeProvider.GetUtcNow() - lastCount >= TimeSpan.FromSeconds(5))
+                {
+                    await CountAsync(stoppingToken);
+                    lastCount = timeProvider.GetUtcNow();
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -116,6 +123,19 @@ internal sealed class LeaseReaper(
         }
 
         return woken;
+    }
+
+    /// <summary>Refreshes the queue-depth and agents-online gauges (DESIGN.md §10).</summary>
+    private async Task CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var (queued, online) = await connection.QuerySingleAsync<(long Queued, long Online)>(new CommandDefinition(
+            """
+            SELECT (SELECT count(*) FROM jobs WHERE status = 'queued'),
+                   (SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at > @since)
+            """,
+            new { since = timeProvider.GetUtcNow() - agentOptions.OfflineAfter }, cancellationToken: cancellationToken));
+        DispatchMetrics.SetCounts(queued, online);
     }
 
     private void ReaperLogFailed(Exception ex) => DispatchLog.ReaperFailed(logger, ex);

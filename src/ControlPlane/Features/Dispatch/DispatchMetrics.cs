@@ -14,6 +14,24 @@ internal static class DispatchMetrics
     public static Histogram<double> JobDuration { get; } =
         OpsTelemetry.Meter.CreateHistogram<double>("ops.job.duration", "s", "Job duration by kind and outcome.");
 
+    private static long queued;
+    private static long agentsOnline;
+
+    /// <summary>Queued jobs across all agents, as last counted by the lease reaper.</summary>
+    public static ObservableGauge<long> QueueDepth { get; } =
+        OpsTelemetry.Meter.CreateObservableGauge("ops.queue.depth", () => Interlocked.Read(ref queued), "{job}", "Jobs waiting in the queue.");
+
+    /// <summary>Agents seen within the offline window, as last counted by the lease reaper.</summary>
+    public static ObservableGauge<long> AgentsOnline { get; } =
+        OpsTelemetry.Meter.CreateObservableGauge("ops.agents.online", () => Interlocked.Read(ref agentsOnline), "{agent}", "Agents online.");
+
+    /// <summary>Records the latest counts for <see cref="QueueDepth"/> and <see cref="AgentsOnline"/>.</summary>
+    public static void SetCounts(long queuedJobs, long onlineAgents)
+    {
+        Interlocked.Exchange(ref queued, queuedJobs);
+        Interlocked.Exchange(ref agentsOnline, onlineAgents);
+    }
+
     /// <summary>Jobs requeued, lost or timed out by the reaper, tagged with <c>reason</c>.</summary>
     public static Counter<long> Reaped { get; } =
         OpsTelemetry.Meter.CreateCounter<long>("ops.jobs.reaped", "{job}", "Jobs changed by the lease reaper.");
