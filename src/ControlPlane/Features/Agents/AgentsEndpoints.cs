@@ -40,33 +40,15 @@ internal static class AgentsEndpoints
         int? limit, string? cursor, AgentStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (limit is < 1 or > 500)
-        {
-            errors["limit"] = ["limit must be between 1 and 500."];
-        }
-
-        Guid? before = null;
-        if (cursor is not null)
-        {
-            if (Cursor.TryDecodeGuid(cursor, out var id))
-            {
-                before = id;
-            }
-            else
-            {
-                errors["cursor"] = ["Invalid cursor: pass nextCursor from a previous page."];
-            }
-        }
-
+        var size = PageQuery.Size(limit, 500, 100, errors);
+        var before = PageQuery.After<Guid>(cursor, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var size = limit ?? 100;
-        var items = await store.ListAsync(before, size + 1, cancellationToken);
-        var page = items.Take(size).ToList();
-        return TypedResults.Ok(new Page<AgentResponse>(page, items.Count > size ? Cursor.Encode(page[^1].Id.ToString()) : null));
+        var rows = await store.ListAsync(before, size + 1, cancellationToken);
+        return TypedResults.Ok(PageQuery.Build(rows, size, a => a.Id.ToString()));
     }
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAgent(Guid id, AgentStore store, CancellationToken cancellationToken) =>

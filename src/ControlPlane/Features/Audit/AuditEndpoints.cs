@@ -31,32 +31,15 @@ internal static class AuditEndpoints
         string? action, string? actor, int? limit, string? cursor, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (limit is < 1 or > 500)
-        {
-            errors["limit"] = ["limit must be between 1 and 500."];
-        }
-
+        var size = PageQuery.Size(limit, 500, 100, errors);
+        var before = PageQuery.After<long>(cursor, errors);
         QueryText.Validate("action", action, errors);
         QueryText.Validate("actor", actor, errors);
-        long? before = null;
-        if (cursor is not null)
-        {
-            if (Cursor.TryDecodeLong(cursor, out var id))
-            {
-                before = id;
-            }
-            else
-            {
-                errors["cursor"] = ["Invalid cursor: pass nextCursor from a previous page."];
-            }
-        }
-
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var size = limit ?? 100;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<(long Id, DateTime At, string Actor, string? ActorRole, string Action, string ResourceType, string? ResourceId, string? ClientAddress, string? TraceId, string Details)>(
             new CommandDefinition(
@@ -71,12 +54,11 @@ internal static class AuditEndpoints
                 """,
                 new { before, action, actor, limit = size + 1 },
                 cancellationToken: cancellationToken))).ToList();
-        var items = rows.Take(size)
+        var records = rows
             .Select(r => new AuditRecordResponse(
                 r.Id, JobResponse.Utc(r.At), r.Actor, r.ActorRole, r.Action, r.ResourceType, r.ResourceId, r.ClientAddress, r.TraceId,
                 JsonDocument.Parse(r.Details).RootElement.Clone()))
             .ToList();
-        var next = rows.Count > size ? Cursor.Encode(items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null;
-        return TypedResults.Ok(new Page<AuditRecordResponse>(items, next));
+        return TypedResults.Ok(PageQuery.Build(records, size, r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

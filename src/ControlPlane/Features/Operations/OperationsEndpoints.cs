@@ -128,36 +128,16 @@ internal static class OperationsEndpoints
             }
         }
 
-        if (limit is < 1 or > 200)
-        {
-            errors["limit"] = ["limit must be between 1 and 200."];
-        }
-
+        var size = PageQuery.Size(limit, 200, 50, errors);
+        var before = PageQuery.After<Guid>(cursor, errors);
         QueryText.Validate("kind", kind, errors);
-
-        Guid? before = null;
-        if (cursor is not null)
-        {
-            if (Cursor.TryDecodeGuid(cursor, out var id))
-            {
-                before = id;
-            }
-            else
-            {
-                errors["cursor"] = ["Invalid cursor: pass nextCursor from a previous page."];
-            }
-        }
-
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var size = limit ?? 50;
-        var items = await store.ListAsync(statusFilter, kind, agentId, before, size + 1, cancellationToken);
-        var page = items.Take(size).ToList();
-        var next = items.Count > size ? Cursor.Encode(page[^1].Id.ToString()) : null;
-        return TypedResults.Ok(new Page<OperationResponse>(page, next));
+        var rows = await store.ListAsync(statusFilter, kind, agentId, before, size + 1, cancellationToken);
+        return TypedResults.Ok(PageQuery.Build(rows, size, o => o.Id.ToString()));
     }
 
     public static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> GetOperation(

@@ -27,16 +27,4 @@ internal static class Cursor
             return false;
         }
     }
-
-    public static bool TryDecodeGuid(string? cursor, out Guid id)
-    {
-        id = Guid.Empty;
-        return TryDecode(cursor, out var key) && Guid.TryParse(key, out id);
-    }
-
-    public static bool TryDecodeLong(string? cursor, out long id)
-    {
-        id = 0;
-        return TryDecode(cursor, out var key) && long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id);
-    }
 }
