@@ -1,55 +1,157 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Ops.Benchmarks;
-using Ops.Contracts.Agent;
-using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
 
-// ./ops bench: starts the real control plane (its embedded PostgreSQL in a fresh OPS_HOME),
-// measures, and writes BENCHMARKS.md. No assertions: numbers for people to read.
+// ./ops bench [quick] [dispatch-samples]: starts the real control plane (its embedded PostgreSQL in
+// a fresh OPS_HOME), measures dispatch latency, end-to-end throughput, the PostgreSQL insert
+// ceiling (pgbench), a real agent's idle cost and the idle agents one control plane holds, and
+// writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
+var options = BenchOptions.Parse(args);
 var root = FindRoot();
-var dll = Path.Combine(root, "src", "ControlPlane", "bin", "Release", "net10.0", "Ops.ControlPlane.dll");
+var controlPlaneDll = Path.Combine(root, "src", "ControlPlane", "bin", "Release", "net10.0", "Ops.ControlPlane.dll");
+var agentDll = Path.Combine(root, "src", "Agent", "bin", "Release", "net10.0", "Ops.Agent.dll");
 var home = Path.Combine(Path.GetTempPath(), $"ops-bench-{Guid.NewGuid():N}"[..20]);
-var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
-Console.WriteLine($"control plane: {dll}\nOPS_HOME: {home}");
+using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+var ct = budget.Token;
+var clock = Stopwatch.StartNew();
+var failures = new List<string>();
+Console.WriteLine($"control plane: {controlPlaneDll}\nOPS_HOME: {home}\nmode: {(options.Quick ? "quick" : "full")}");
 
-await using (var controlPlane = await ControlPlaneProcess.StartAsync(dll, home))
+BenchReport report;
+await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlaneDll, home))
 {
-    var token = await ControlPlaneProcess.MintTokenAsync(dll, home, "admin");
-    using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{controlPlane.HttpPort}") };
+    var token = await ControlPlaneProcess.MintTokenAsync(controlPlaneDll, home, "admin");
+    var restBase = new Uri($"http://127.0.0.1:{controlPlane.HttpPort}");
+    var grpcAddress = new Uri($"http://127.0.0.1:{controlPlane.GrpcPort}");
+    using var api = new HttpClient { BaseAddress = restBase, Timeout = TimeSpan.FromSeconds(60) };
     api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-    using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{controlPlane.GrpcPort}"));
+    var postgres = new PostgresTools(home);
+    var postgresVersion = await postgres.ServerVersionAsync(ct);
 
-    var agents = await EnrollAsync(api, channel, 4);
-    var dispatch = await new DispatchLatencyBenchmark(api, agents).RunAsync(warmup: 50, samples);
-    Console.WriteLine($"dispatch latency over {dispatch.Samples} operations (ms): POST→Pull p50 {dispatch.PullP50:F2} p95 {dispatch.PullP95:F2} p99 {dispatch.PullP99:F2}; POST→Start p50 {dispatch.StartP50:F2} p95 {dispatch.StartP95:F2} p99 {dispatch.StartP99:F2}; POST alone p50 {dispatch.PostP50:F2}");
-    var rss = controlPlane.RssBytes();
+    // 1. Dispatch latency, agents waiting, one operation at a time.
+    Console.WriteLine("[1/5] dispatch latency");
+    DispatchLatencyBenchmark.Result dispatch;
+    RequestFloors floors;
+    using (var pool = new ChannelPool(grpcAddress, 500))
+    {
+        var enrollment = await AgentEnroller.CreateTokenAsync(api, 4, ct);
+        var agents = await AgentEnroller.EnrollAsync(enrollment, pool, 4, "dispatch", 4, ct);
+        dispatch = await new DispatchLatencyBenchmark(api, agents.Select(a => (a.Id, a.Client)).ToList()).RunAsync(warmup: 50, options.DispatchSamples);
+        floors = await RequestFloors.MeasureAsync(api, agents[0].Id, 200, ct);
+    }
 
-    var report = new StringBuilder()
-        .AppendLine("# Benchmarks")
-        .AppendLine()
-        .AppendLine("Produced by `./ops bench` (tests/Ops.Benchmarks); rewritten on every run. Numbers, not assertions: this machine is shared and noisy.")
-        .AppendLine()
-        .AppendLine(CultureInfo.InvariantCulture, $"- date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC")
-        .AppendLine(CultureInfo.InvariantCulture, $"- commit: {Git(root, "rev-parse --short HEAD")}")
-        .AppendLine(CultureInfo.InvariantCulture, $"- machine: {Environment.ProcessorCount} cores ({ProcStat.CpuModel()}), {ProcStat.MemoryTotalBytes() / (1024.0 * 1024 * 1024):F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}")
-        .AppendLine("- setup: the real control plane process (Release) on its embedded PostgreSQL 15 (Unix socket, fsync on); simulated agents = real gRPC clients (our wire layer, h2c) in the benchmark process, each holding a Pull open; REST calls over HTTP/1.1 on loopback.")
-        .AppendLine()
-        .AppendLine("## Dispatch latency (agents waiting, one operation at a time)")
-        .AppendLine()
-        .AppendLine("| measure | p50 ms | p95 ms | p99 ms |")
-        .AppendLine("| --- | ---: | ---: | ---: |")
-        .AppendLine(CultureInfo.InvariantCulture, $"| POST /api/v1/operations → agent's Pull response | {dispatch.PullP50:F2} | {dispatch.PullP95:F2} | {dispatch.PullP99:F2} |")
-        .AppendLine(CultureInfo.InvariantCulture, $"| POST /api/v1/operations → agent's Start response | {dispatch.StartP50:F2} | {dispatch.StartP95:F2} | {dispatch.StartP99:F2} |")
-        .AppendLine()
-        .AppendLine(CultureInfo.InvariantCulture, $"{dispatch.Samples} operations after 50 warm-up, round-robin over {agents.Count} waiting agents. The POST alone (202 returned) has p50 {dispatch.PostP50:F2} ms; the Pull response arrives about as the 202 does, because the wake-up is signalled right after the commit. Control-plane RSS after the run: {rss / (1024.0 * 1024):F0} MiB.")
-        .ToString();
-    await File.WriteAllTextAsync(Path.Combine(root, "BENCHMARKS.md"), report);
-    Console.WriteLine("wrote BENCHMARKS.md");
+    Console.WriteLine($"  POST→Pull p50 {dispatch.PullP50:F2} p95 {dispatch.PullP95:F2} p99 {dispatch.PullP99:F2} ms; POST→Start p50 {dispatch.StartP50:F2} p95 {dispatch.StartP95:F2} p99 {dispatch.StartP99:F2} ms; POST alone p50 {dispatch.PostP50:F2} ms; GET /health/live p50 {floors.HealthP50:F2} ms, GET /api/v1/agents/{{id}} p50 {floors.GetAgentP50:F2} ms, rejected POST p50 {floors.RejectedPostP50:F2} ms");
+
+    // 2. End-to-end throughput with 1, 10, 100 simulated agents (one HTTP/2 connection each).
+    Console.WriteLine("[2/5] end-to-end throughput");
+    var throughput = new List<ThroughputBenchmark.Result>();
+    using (var pool = new ChannelPool(grpcAddress, 1))
+    {
+        var most = options.ThroughputAgents.Max();
+        var enrollment = await AgentEnroller.CreateTokenAsync(api, most, ct);
+        var agents = await AgentEnroller.EnrollAsync(enrollment, pool, most, "load", 16, ct);
+        var bench = new ThroughputBenchmark(restBase, token, controlPlane.Pid, postgres);
+        foreach (var count in options.ThroughputAgents)
+        {
+            foreach (var clients in options.ThroughputClients)
+            {
+                var result = await bench.RunAsync(agents.Take(count).ToList(), clients, options.ThroughputWarmup, options.ThroughputWindow, ct);
+                throughput.Add(result);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  {count,3} agents, {clients,3} clients: {result.OpsPerSecond,7:F0} ops/s, p50 {result.P50,6:F1} ms, p99 {result.P99,6:F1} ms, errors {result.Errors}; cores: control plane {result.Cpu.ControlPlane:F2}, postgres {result.Cpu.Postgres:F2}, bench {result.Cpu.Bench:F2}, machine {result.Cpu.MachineBusy:F2}"));
+                Console.WriteLine("    postgres backends: " + string.Join("; ", result.Waits.Take(4).Select(w => FormattableString.Invariant($"{w.Backends:F2} {w.State} {w.Statement}"))));
+            }
+        }
+    }
+
+    var rssAfterThroughput = controlPlane.RssBytes();
+
+    // 3. The PostgreSQL ceiling: single-row INSERTs on the same cluster.
+    Console.WriteLine("[3/5] pgbench on the embedded cluster");
+    var pgbench = new List<PgBenchResult>();
+    try
+    {
+        await postgres.PsqlAsync("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())", ct);
+        var insert = Path.Combine(home, "bench_insert.sql");
+        await File.WriteAllTextAsync(insert, "INSERT INTO bench_insert (payload) VALUES ('agent.ping');\n", ct);
+        var notify = Path.Combine(home, "bench_insert_notify.sql");
+        await File.WriteAllTextAsync(notify, "WITH i AS (INSERT INTO bench_insert (payload) VALUES ('agent.ping') RETURNING id) SELECT pg_notify('ops_bench', id::text) FROM i;\n", ct);
+        foreach (var (name, script, clientCounts) in new[] { ("insert", insert, options.PgBenchClients), ("insert+notify", notify, options.PgBenchNotifyClients) })
+        {
+            foreach (var clients in clientCounts)
+            {
+                var result = await postgres.PgBenchAsync(name, script, clients, options.PgBenchSeconds, controlPlane.Pid, ct);
+                pgbench.Add(result);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  {name,-13} -c {clients,3}: {result.Tps,8:F0} tps, latency {result.LatencyMs:F2} ms; cores: postgres {result.Cpu.Postgres:F2}, pgbench {result.Cpu.Bench:F2}, machine {result.Cpu.MachineBusy:F2}"));
+            }
+        }
+    }
+    catch (InvalidOperationException e)
+    {
+        failures.Add($"pgbench: {e.Message}");
+    }
+    finally
+    {
+        await postgres.PsqlAsync("DROP TABLE IF EXISTS bench_insert", ct);
+    }
+
+    // 5 (run before 4, so the fleet of idle agents does not disturb it). A real agent, idle.
+    Console.WriteLine("[4/5] a real agent process, idle");
+    RealAgentBenchmark.Result? realAgent = null;
+    try
+    {
+        realAgent = await new RealAgentBenchmark(api, agentDll, home, controlPlane.GrpcPort).RunAsync(options.RealAgentIdle, ct);
+        Console.WriteLine(FormattableString.Invariant(
+            $"  RSS {realAgent.RssBytes / 1048576.0:F1} MiB (peak {realAgent.PeakRssBytes / 1048576.0:F1}), CPU {realAgent.CpuPercent:F2} % over {realAgent.IdleSeconds:F0} s, {realAgent.Threads} threads, agent.ping {realAgent.PingMs:F0} ms, exit {realAgent.ExitCode}"));
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
+    {
+        failures.Add($"real agent: {e.Message}");
+    }
+
+    // 4. Idle agents: 1,000 and 10,000 Pulls held open.
+    Console.WriteLine("[5/5] idle agents holding a Pull");
+    IdleAgentsBenchmark.Result? idle = null;
+    try
+    {
+        idle = await new IdleAgentsBenchmark(api, grpcAddress, controlPlane, postgres).RunAsync(options.IdleAgentLevels, ct);
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or Ops.Contracts.Grpc.RpcException)
+    {
+        failures.Add($"idle agents: {e.Message}");
+    }
+
+    report = new BenchReport
+    {
+        Options = options,
+        Commit = Git(root, "describe --always --dirty --abbrev=7"),
+        PostgresVersion = postgresVersion,
+        At = DateTimeOffset.UtcNow,
+        Dispatch = dispatch,
+        Floors = floors,
+        Throughput = throughput,
+        PgBench = pgbench,
+        RealAgent = realAgent,
+        Idle = idle,
+        ControlPlaneRssAfterThroughput = rssAfterThroughput,
+        TotalSeconds = clock.Elapsed.TotalSeconds,
+        Failures = failures,
+    };
+}
+
+var markdown = ReportWriter.Write(report);
+if (options.Quick)
+{
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    Console.WriteLine("(quick mode: BENCHMARKS.md left as it was)");
+}
+else
+{
+    await File.WriteAllTextAsync(Path.Combine(root, "BENCHMARKS.md"), markdown, CancellationToken.None);
+    Console.WriteLine($"wrote BENCHMARKS.md ({clock.Elapsed.TotalMinutes:F1} min)");
 }
 
 try
@@ -58,25 +160,6 @@ try
 }
 catch (IOException)
 {
-}
-
-static async Task<List<(string Id, AgentServiceClient Client)>> EnrollAsync(HttpClient api, GrpcChannel channel, int count)
-{
-    var created = await api.PostAsJsonAsync("/api/v1/enrollment-tokens", new { maxUses = count, labels = new Dictionary<string, string> { ["bench"] = "true" } });
-    created.EnsureSuccessStatusCode();
-    var enrollment = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
-    var agents = new List<(string, AgentServiceClient)>();
-    for (var i = 0; i < count; i++)
-    {
-        var client = new AgentServiceClient(channel);
-        var request = new EnrollRequest { EnrollmentToken = enrollment, Hostname = $"bench-{i}", AgentVersion = "bench" };
-        request.Capabilities.Add("agent.ping");
-        var enrolled = await client.EnrollAsync(request);
-        client.AgentToken = enrolled.AgentToken;
-        agents.Add((enrolled.AgentId, client));
-    }
-
-    return agents;
 }
 
 static string FindRoot()

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ops.Benchmarks;
+
+/// <summary>
+/// Renders a <see cref="BenchReport"/> as BENCHMARKS.md: machine, date, commit, one table per
+/// measure with how it was measured, and the first bottleneck as the numbers of this run show it.
+/// </summary>
+internal static class ReportWriter
+{
+    private const double MiB = 1024.0 * 1024.0;
+
+    public static string Write(BenchReport r)
+    {
+        var s = new StringBuilder();
+        var o = r.Options;
+        Line(s, "# Benchmarks");
+        Line(s);
+        Line(s, $"Produced by `./ops bench{(o.Quick ? " quick" : string.Empty)}` (tests/Ops.Benchmarks) in one run of {r.TotalSeconds / 60:F1} minutes; rewritten on every run. Numbers, not assertions: the machine is shared and noisy (the *other* CPU column is work on the machine that was none of ours).");
+        Line(s);
+        Line(s, $"- date: {r.At:yyyy-MM-dd HH:mm} UTC");
+        Line(s, r.Commit.EndsWith("-dirty", StringComparison.Ordinal)
+            ? $"- commit: {r.Commit} (the working tree had uncommitted changes when the control plane and agent were built)"
+            : $"- commit: {r.Commit}");
+        Line(s, $"- machine: {Environment.ProcessorCount} cores ({ProcStat.CpuModel()}), {ProcStat.MemoryTotalBytes() / (1024.0 * MiB):F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+        Line(s, $"- control plane: the real process (Release, server GC) on its embedded PostgreSQL {r.PostgresVersion} (Unix socket, `fsync` and `synchronous_commit` on; only the Pull lease commits asynchronously), REST over HTTP/1.1 and agent gRPC over h2c on 127.0.0.1");
+        Line(s, "- agents: **simulated in the benchmark process** (sections 1, 2, 4): real gRPC clients of our wire layer (`AgentServiceClient` over `GrpcChannel`) doing what Ops.Agent does — one Pull outstanding asking for its free slots, then Start → Complete with a small `agent.ping` result — but running nothing. Section 5 is the real `Ops.Agent` process.");
+        Line(s, "- everything (control plane, PostgreSQL, load generator, agents) shares the same 2 cores, so CPU is sampled from /proc for each window");
+        Line(s);
+
+        WriteDispatch(s, r);
+        WriteThroughput(s, r);
+        WritePgBench(s, r);
+        WriteIdle(s, r);
+        WriteRealAgent(s, r);
+        WriteBottleneck(s, r);
+
+        if (r.Failures.Count > 0)
+        {
+            Line(s, "## Not measured in this run");
+            Line(s);
+            foreach (var failure in r.Failures)
+            {
+                Line(s, $"- {failure}");
+            }
+
+            Line(s);
+        }
+
+        return s.ToString();
+    }
+
+    private static void WriteDispatch(StringBuilder s, BenchReport r)
+    {
+        var d = r.Dispatch;
+        Line(s, "## 1. Dispatch latency (agents waiting, one operation at a time)");
+        Line(s);
+        Line(s, "| measure | p50 ms | p95 ms | p99 ms |");
+        Line(s, "| --- | ---: | ---: | ---: |");
+        Line(s, $"| POST /api/v1/operations → agent's Pull response | {d.PullP50:F2} | {d.PullP95:F2} | {d.PullP99:F2} |");
+        Line(s, $"| **POST /api/v1/operations → agent's Start response** | **{d.StartP50:F2}** | **{d.StartP95:F2}** | **{d.StartP99:F2}** |");
+        Line(s, $"| the POST alone (202 received) | {d.PostP50:F2} | | |");
+        Line(s, $"| POST /api/v1/operations rejected by validation (400: JWT + binding + validator, no database) | {r.Floors.RejectedPostP50:F2} | | |");
+        Line(s, $"| GET /api/v1/agents/{{id}} (JWT + one query) | {r.Floors.GetAgentP50:F2} | | |");
+        Line(s, $"| GET /health/live (no auth, no database: the HTTP floor) | {r.Floors.HealthP50:F2} | | |");
+        Line(s);
+        Line(s, $"How: {d.Samples} `agent.ping` operations after 50 warm-up, one at a time, round-robin over 4 simulated agents on one HTTP/2 connection. Before each POST the target agent has had a Pull (`max_jobs` 1, `wait_ms` 30,000) waiting for 15 ms; the clock starts when the POST is sent and stops when the Pull response with the job arrives, then when Start's response (`proceed`) arrives. The job is then completed, untimed.");
+        Line(s);
+    }
+
+    private static void WriteThroughput(StringBuilder s, BenchReport r)
+    {
+        var o = r.Options;
+        Line(s, "## 2. End-to-end throughput of `agent.ping` (POST → result stored)");
+        Line(s);
+        Line(s, "| agents | clients | ops/s | p50 ms | p99 ms | errors | CPU cores: control plane | PostgreSQL (client backends) | bench | other | machine busy |");
+        Line(s, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var t in r.Throughput)
+        {
+            var best = r.Throughput.Where(x => x.Agents == t.Agents).MaxBy(x => x.OpsPerSecond) == t;
+            var ops = best ? $"**{t.OpsPerSecond:F0}**" : $"{t.OpsPerSecond:F0}";
+            Line(s, $"| {t.Agents} | {t.Clients} | {ops} | {t.P50:F1} | {t.P99:F1} | {t.Errors} | {t.Cpu.ControlPlane:F2} | {t.Cpu.Postgres:F2} ({t.Cpu.PostgresClients:F2}) | {t.Cpu.Bench:F2} | {t.Cpu.Other:F2} | {t.Cpu.MachineBusy:F2} |");
+        }
+
+        Line(s);
+        Line(s, $"Best per agent count in bold. How: the agents are simulated (above), each on its own HTTP/2 connection as a real fleet would be, each with 8 slots (`max_jobs` ≤ 8 per Pull, `wait_ms` 30,000). The clients are N concurrent closed-loop HTTP/1.1 submitters: each POSTs `agent.ping` to the next agent round-robin, waits until that operation's job is completed — the simulated agent's `Complete` returned `accepted=true`, i.e. the result is stored and the job is `succeeded` — then submits the next, so N operations are in flight. Each configuration runs {o.ThroughputWarmup.TotalSeconds:F0} s of warm-up, then a {o.ThroughputWindow.TotalSeconds:F0} s window; ops/s = completions accepted inside the window ÷ its length, latency = POST sent → Complete accepted for those operations. CPU = /proc utime+stime deltas over the window (control-plane process; postmaster and all its children, of which client backends in parentheses; this process = load generator + simulated agents + psql sampler; machine from /proc/stat without steal). Errors = non-2xx POSTs, failed RPCs or completions not seen within 30 s.");
+        Line(s);
+    }
+
+    private static void WritePgBench(StringBuilder s, BenchReport r)
+    {
+        if (r.PgBench.Count == 0)
+        {
+            return;
+        }
+
+        var o = r.Options;
+        Line(s, "## 3. The PostgreSQL ceiling on the same cluster");
+        Line(s);
+        Line(s, "| transaction | clients | tps | latency avg ms | PostgreSQL cores | pgbench cores | machine busy | top backend states (avg backends) |");
+        Line(s, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var p in r.PgBench)
+        {
+            Line(s, $"| {p.Script} | {p.Clients} | {p.Tps:F0} | {p.LatencyMs:F2} | {p.Cpu.Postgres:F2} | {p.Cpu.Bench:F2} | {p.Cpu.MachineBusy:F2} | {Waits(p.Waits, 3)} |");
+        }
+
+        var bestInsert = r.PgBench.Where(p => p.Script == "insert").MaxBy(p => p.Tps);
+        var bestOps = r.Throughput.MaxBy(t => t.OpsPerSecond);
+        Line(s);
+        if (bestInsert is not null && bestOps is not null)
+        {
+            Line(s, $"**Ratio: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ÷ best single-row INSERT {bestInsert.Tps:F0} tps = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
+            Line(s);
+        }
+
+        Line(s, $"How: pgbench from the machine's PostgreSQL binaries against the control plane's own embedded cluster (Unix socket in `<OPS_HOME>/pg`, user postgres, database ops) while the control plane runs idle, `pgbench -n -c <clients> -j 2 -T {o.PgBenchSeconds} -f <script>`, tps without connection time. Scratch table `bench_insert (id bigserial primary key, payload text, at timestamptz default now())`, created before and dropped after. `insert` = `INSERT INTO bench_insert (payload) VALUES ('agent.ping')`, one autocommit transaction; `insert+notify` = the same INSERT with `pg_notify('ops_bench', id)` in the same statement, which is what every job insert does through the `jobs_status_changed` trigger. Backend states from `pg_stat_activity` every 200 ms (`CPU` = active with no wait event).");
+        Line(s);
+    }
+
+    private static void WriteIdle(StringBuilder s, BenchReport r)
+    {
+        if (r.Idle is not { } idle)
+        {
+            return;
+        }
+
+        Line(s, "## 4. Idle agents one control plane holds");
+        Line(s);
+        Line(s, "| agents each holding a Pull | HTTP/2 connections | control-plane RSS MiB | RSS over baseline ÷ agents (bytes) | threads | control-plane CPU while they wait (cores) | POST → Start of one of them, ms (5 samples) | Pull errors |");
+        Line(s, "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        foreach (var l in idle.Levels)
+        {
+            Line(s, $"| {l.Agents:N0} | {l.Connections} | {l.RssBytes / MiB:F0} | {l.BytesPerAgent:N0} | {l.Threads} | {l.IdleCpuCores:F3} | {string.Join(", ", l.PostToStartMs.Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} | {l.PullErrors} |");
+        }
+
+        Line(s);
+        if (idle.Levels.Count > 1)
+        {
+            var (a, b) = (idle.Levels[^2], idle.Levels[^1]);
+            Line(s, $"Marginal cost from {a.Agents:N0} to {b.Agents:N0}: {(b.RssBytes - a.RssBytes) / (double)(b.Agents - a.Agents):N0} bytes of control-plane RSS per added agent.");
+            Line(s);
+        }
+
+        Line(s, $"How: {idle.Enrolled:N0} simulated agents enrolled first with one enrollment token (`maxUses` {idle.Enrolled:N0}), 32 Enroll calls at a time ({idle.EnrollSeconds:F1} s, {idle.Enrolled / idle.EnrollSeconds:F0} enrollments/s); baseline control-plane RSS {idle.BaselineRssBytes / MiB:F0} MiB taken 3 s later with no Pull open (after sections 1–3 and 5, so the heap is warm). Then each level adds agents, 500 per second, each keeping one Pull open (`max_jobs` 1, `wait_ms` 30,000, re-issued when it returns), 500 agents per HTTP/2 connection because Kestrel allows the control plane 1,000 streams per connection (`Http2.MaxStreamsPerConnection`). A level is reached when every agent's Pull has authenticated (its `last_seen_at` moved, counted in the database; took {string.Join(" / ", idle.Levels.Select(l => l.ReadySeconds.ToString("F0", CultureInfo.InvariantCulture) + " s"))}); 5 s later CPU is sampled for 5 s and RSS (VmRSS) is read; then 5 `agent.ping`s are posted one at a time to agents of the level while all the others keep waiting, timed POST sent → that agent's Start response. RSS of a .NET server-GC process moves in heap-segment steps, so small levels can read near zero: the larger level is the meaningful one.");
+        Line(s);
+    }
+
+    private static void WriteRealAgent(StringBuilder s, BenchReport r)
+    {
+        if (r.RealAgent is not { } a)
+        {
+            return;
+        }
+
+        Line(s, "## 5. A real agent process, idle");
+        Line(s);
+        Line(s, "| RSS MiB | peak RSS MiB | threads | CPU % of one core | agent.ping POST → `succeeded` ms | SIGTERM → exit |");
+        Line(s, "| ---: | ---: | ---: | ---: | ---: | --- |");
+        Line(s, $"| {a.RssBytes / MiB:F1} | {a.PeakRssBytes / MiB:F1} | {a.Threads} | {a.CpuPercent:F2} | {a.PingMs:F0} | {a.StopSeconds * 1000:F0} ms, exit code {a.ExitCode} |");
+        Line(s);
+        Line(s, $"How: `dotnet src/Agent/bin/Release/net10.0/Ops.Agent.dll --config <OPS_HOME>/agent/agent.json` (policy: `agent.ping`, `host.disk`; state directory in the bench's OPS_HOME; log level Warning), first start with `OPS_AGENT_Agent__EnrollmentToken`. Once `identity.json` exists, one `agent.ping` is posted and `GET /api/v1/operations/{{id}}` polled every 50 ms until `succeeded` (so the time includes up to 50 ms of polling and the agent's first-call JIT). After 3 s more the agent idles for {a.IdleSeconds:F0} s — its Pull open (`PullWaitMs` 25,000) and heartbeats with host stats every 10 s — and CPU % = (utime+stime delta from /proc/<pid>/stat) ÷ wall time; RSS = VmRSS at the end, peak = VmHWM. Then SIGTERM.");
+        Line(s);
+    }
+
+    private static void WriteBottleneck(StringBuilder s, BenchReport r)
+    {
+        Line(s, "## First bottleneck");
+        Line(s);
+        var best = r.Throughput.MaxBy(t => t.OpsPerSecond);
+        if (best is null)
+        {
+            Line(s, "No throughput numbers in this run.");
+            return;
+        }
+
+        var c = best.Cpu;
+        var ops = best.OpsPerSecond;
+        var pgMs = c.Postgres * 1000 / ops;
+        var cpMs = c.ControlPlane * 1000 / ops;
+        var benchMs = c.Bench * 1000 / ops;
+        var cores = Environment.ProcessorCount;
+        var saturated = c.MachineBusy >= 0.85 * cores;
+        var insert = r.PgBench.Where(p => p.Script == "insert").MaxBy(p => p.Tps);
+        var insertMs = insert is null ? double.NaN : insert.Cpu.Postgres * 1000 / insert.Tps;
+        var pgFirst = c.Postgres >= c.ControlPlane;
+
+        var text = new StringBuilder();
+        text.Append(Invariant($"**Throughput.** At the best configuration ({best.Agents} agents, {best.Clients} clients, {ops:F0} ops/s) the machine was busy {c.MachineBusy:F2} of its {cores} cores"));
+        text.Append(saturated ? " — it is CPU-bound" : " — it is not CPU-bound");
+        text.Append(Invariant($": PostgreSQL used {c.Postgres:F2} cores ({c.PostgresClients:F2} in client backends), the control plane {c.ControlPlane:F2}, the load generator with the simulated agents {c.Bench:F2}, other work {c.Other:F2}. Per operation that is **{pgMs:F1} ms of PostgreSQL CPU**, {cpMs:F1} ms of control-plane CPU and {benchMs:F1} ms in the bench"));
+        if (insert is not null)
+        {
+            text.Append(Invariant($", while a committed single-row INSERT costs PostgreSQL {insertMs:F3} ms under pgbench ({insert.Tps:F0} tps on {insert.Cpu.Postgres:F2} cores): one `agent.ping` costs PostgreSQL as much CPU as ~{pgMs / insertMs:F0} such inserts"));
+        }
+
+        text.Append(". ");
+        text.Append(pgFirst
+            ? "So the first bottleneck is **PostgreSQL CPU per job**, not the disk (a single-client insert commits in " + Invariant($"{r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1)?.LatencyMs ?? double.NaN:F2} ms") + ") and not the HTTP/gRPC layers. "
+            : "So the first bottleneck is **control-plane CPU per job**, ahead of PostgreSQL. ");
+        text.Append("A job costs about seven transactions (submit: target lookup + operation, job and audit inserts; Pull: token touch, then the lease; Start and Complete: a token lookup each, then lock + update), every connection open is reset with `DISCARD ALL`, and each of the job's four status changes runs the row trigger `jobs_status_changed`, which evaluates `operation_status_of` (an aggregate over the operation's jobs) twice, updates the operation row and, for a queued job, calls `pg_notify`. ");
+        var waits = best.Waits.Where(w => w.State != "Client:ClientRead").ToList();
+        var active = best.Waits.Where(w => w.State != "Client:ClientRead").Sum(w => w.Backends);
+        var notifyLock = best.Waits.Where(w => w.State == "Lock:object").Sum(w => w.Backends);
+        text.Append(Invariant($"`pg_stat_activity` in that window: {active:F1} backends active on average — {Waits(waits, 4)}. "));
+        var plain = r.PgBench.Where(p => p.Script == "insert").ToDictionary(p => p.Clients);
+        var withNotify = r.PgBench.Where(p => p.Script == "insert+notify").ToList();
+        if (withNotify.Count > 0)
+        {
+            var n = withNotify.MaxBy(p => p.Clients)!;
+            var p = plain.GetValueOrDefault(n.Clients);
+            text.Append(Invariant($"`Lock:object` on COMMIT is PostgreSQL's single NOTIFY-queue lock, taken by every committing transaction that called `pg_notify` and held through its WAL flush, so job submissions commit one at a time ({notifyLock:F2} backends waiting on it here); on the same cluster pgbench does {n.Tps:F0} tps with a `pg_notify` in the insert against {p?.Tps ?? double.NaN:F0} without, at {n.Clients} clients. It is the next ceiling once CPU per job falls. "));
+        }
+
+        text.Append(Invariant($"Throughput also depends on batching: with 1 agent each Pull carries up to 8 jobs, with 100 agents about one, so the per-Pull token touch and lease transaction are paid per job ({Best(r, 1)} / {Best(r, 10)} / {Best(r, 100)} ops/s best with 1 / 10 / 100 agents)."));
+        Line(s, text.ToString());
+        Line(s);
+
+        var d = r.Dispatch;
+        Line(s, Invariant($"**Dispatch latency.** Of the {d.StartP50:F1} ms p50 from POST to Start, the POST itself takes {d.PostP50:F1} ms: the HTTP floor is {r.Floors.HealthP50:F2} ms, a POST rejected by validation (JWT, binding, validator) {r.Floors.RejectedPostP50:F2} ms and an authenticated one-query GET {r.Floors.GetAgentP50:F2} ms, so about {d.PostP50 - r.Floors.RejectedPostP50:F1} ms is the submit transaction (a pooled connection reset, target lookup, operation + job + audit inserts with the trigger, one durable commit: about six round trips to PostgreSQL), while a bare durable insert commits in {r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1)?.LatencyMs ?? double.NaN:F2} ms; the waiting Pull is answered {d.PullP50 - d.PostP50:F1} ms after the 202 (the wake-up is in-process, then one lease transaction); Start adds {d.StartP50 - d.PullP50:F1} ms (one gRPC round trip, a token lookup and a durable commit). Dispatch is bounded by those transactions, never by polling."));
+        Line(s);
+        Line(s, "**What would remove it**, in order of what the numbers say: (1) fewer PostgreSQL round trips per job — authenticate agent RPCs from an in-memory cache of token hashes (revocation pushed by NOTIFY) instead of a query per call, and touch `last_seen_at` at most once per interval instead of on every Pull; (2) take the operation-status recomputation out of the per-row trigger (update the operation once, on the job's terminal state, or derive it on read); (3) call `pg_notify` only when another control-plane replica listens (single-node deployments need only the in-process wake-up), or once per transaction, which removes the serialized commit; (4) to measure beyond that on this machine, move the load generator off it — here it took " + Invariant($"{c.Bench:F2}") + " of the 2 cores.");
+        Line(s);
+    }
+
+    private static string Best(BenchReport r, int agents) =>
+        r.Throughput.Where(t => t.Agents == agents).Select(t => t.OpsPerSecond).DefaultIfEmpty(double.NaN).Max().ToString("F0", CultureInfo.InvariantCulture);
+
+    private static string Waits(IEnumerable<PgWait> waits, int count) =>
+        string.Join("; ", waits.Take(count).Select(w => Invariant($"{w.Backends:F2} {w.State} `{w.Statement.Trim()}…`")));
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    private static void Line(StringBuilder s, FormattableString text) => s.AppendLine(FormattableString.Invariant(text));
+
+    private static void Line(StringBuilder s, string text) => s.AppendLine(text);
+
+    private static void Line(StringBuilder s) => s.AppendLine();
+}
