@@ -113,6 +113,31 @@ public sealed class OperationsApiTests(OpsApiFactory factory) : IClassFixture<Op
         Assert.Equal("running", cancelled.GetProperty("status").GetString());
     }
 
+    [Theory]
+    [InlineData(new[] { "queued", "queued", "queued" }, "queued")]
+    [InlineData(new[] { "succeeded", "queued", "queued" }, "running")]
+    [InlineData(new[] { "succeeded", "running", "leased" }, "running")]
+    [InlineData(new[] { "succeeded", "succeeded", "succeeded" }, "succeeded")]
+    [InlineData(new[] { "succeeded", "failed", "succeeded" }, "failed")]
+    [InlineData(new[] { "succeeded", "lost", "cancelled" }, "failed")]
+    [InlineData(new[] { "succeeded", "timed_out", "cancelled" }, "timed_out")]
+    [InlineData(new[] { "succeeded", "cancelled", "succeeded" }, "cancelled")]
+    public async Task OperationStatus_IsDerivedFromItsJobs(string[] jobStatuses, string expected)
+    {
+        var agents = new[] { await factory.SeedAgentAsync(), await factory.SeedAgentAsync(), await factory.SeedAgentAsync() };
+        var client = factory.CreateClient(Roles.Operator);
+        var created = await (await client.PostJsonAsync("/api/v1/operations", new { kind = "agent.ping", target = new { agentIds = agents } })).ReadJsonAsync();
+        var jobIds = created.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetGuid()).ToArray();
+
+        for (var i = 0; i < jobIds.Length; i++)
+        {
+            await factory.QueryScalarAsync<int>("UPDATE jobs SET status = @status WHERE id = @id RETURNING 1", new { status = jobStatuses[i], id = jobIds[i] });
+        }
+
+        var operation = await (await client.GetAsync($"/api/v1/operations/{created.GetProperty("id").GetGuid()}")).ReadJsonAsync();
+        Assert.Equal(expected, operation.GetProperty("status").GetString());
+    }
+
     [Fact]
     public async Task GetAndCancel_UnknownIds_Are404Problems()
     {
