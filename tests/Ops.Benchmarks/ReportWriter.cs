@@ -198,7 +198,7 @@ internal static class ReportWriter
         text.Append(pgFirst
             ? "So the first bottleneck is **PostgreSQL CPU per job**, not the disk (a single-client insert commits in " + Invariant($"{r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1)?.LatencyMs ?? double.NaN:F2} ms") + ") and not the HTTP/gRPC layers. "
             : "So the first bottleneck is **control-plane CPU per job**, ahead of PostgreSQL. ");
-        text.Append("A job costs about seven transactions (submit: target lookup + operation, job and audit inserts; Pull: token touch, then the lease; Start and Complete: a token lookup each, then lock + update), every connection open is reset with `DISCARD ALL`, and each of the job's four status changes runs the row trigger `jobs_status_changed`, which evaluates `operation_status_of` (an aggregate over the operation's jobs) twice, updates the operation row and, for a queued job, calls `pg_notify`. ");
+        text.Append("A job costs about seven transactions (submit: target lookup + operation, job and audit inserts; Pull: token touch, then the lease; Start and Complete: a token lookup each, then lock + update), every connection open is reset with `DISCARD ALL`, and each of the job's three status updates runs the row trigger `jobs_status_changed`, which evaluates `operation_status_of` (an aggregate over the operation's jobs) once and updates the operation row when it changes, and the job insert calls `pg_notify`. ");
         var waits = best.Waits.Where(w => w.State != "Client:ClientRead").ToList();
         var active = best.Waits.Where(w => w.State != "Client:ClientRead").Sum(w => w.Backends);
         var notifyLock = best.Waits.Where(w => w.State == "Lock:object").Sum(w => w.Backends);

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using Ops.Contracts.Tests.Grpc.Interop;
 
+using Ops.ControlPlane.Tests.TestSupport;
+
 namespace Ops.ControlPlane.Tests.EndToEnd;
 
 /// <summary>
@@ -86,9 +88,9 @@ public sealed class ExamplesTests : IClassFixture<ExamplesTests.OpsUp>
 
         public string Home { get; } = Path.Combine(Path.GetTempPath(), $"ops-e2e-{Guid.NewGuid():N}"[..20]);
 
-        public int HttpPort { get; } = FreePort();
+        public int HttpPort { get; } = LoopbackPorts.Free();
 
-        public int GrpcPort { get; } = FreePort();
+        public int GrpcPort { get; } = LoopbackPorts.Free();
 
         public async Task InitializeAsync()
         {
@@ -148,13 +150,6 @@ public sealed class ExamplesTests : IClassFixture<ExamplesTests.OpsUp>
             catch (IOException)
             {
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

@@ -15,8 +15,8 @@ public class OpsGrpcFactory : OpsApiFactory
 {
     public OpsGrpcFactory()
     {
-        HttpPort = FreePort();
-        GrpcPort = FreePort();
+        HttpPort = LoopbackPorts.Free();
+        GrpcPort = LoopbackPorts.Free();
         Settings["OPS_HTTP_PORT"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Settings["OPS_GRPC_PORT"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Settings["AgentProtocol:LeaseDuration"] = "00:00:02";
@@ -56,12 +56,5 @@ public class OpsGrpcFactory : OpsApiFactory
         var enrolled = await client.EnrollAsync(request);
         client.AgentToken = enrolled.AgentToken;
         return (enrolled.AgentId, client);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

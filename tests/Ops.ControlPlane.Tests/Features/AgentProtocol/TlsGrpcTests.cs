@@ -81,19 +81,12 @@ public sealed class TlsGrpcTests : IAsyncLifetime
             UseKestrel();
         }
 
-        public int RestPort { get; } = FreePort();
+        public int RestPort { get; } = LoopbackPorts.Free();
 
-        public int TlsPort { get; } = FreePort();
+        public int TlsPort { get; } = LoopbackPorts.Free();
 
         protected override Uri? RestBaseAddress => new($"http://127.0.0.1:{RestPort}");
 
         protected override void StartHost() => StartServer();
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }
