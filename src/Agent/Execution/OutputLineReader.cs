@@ -43,23 +43,39 @@ internal static class OutputLineReader
             }
 
             filled += read;
+
+            // Only the first line can be too long: it may have started in what was left from the
+            // previous read; every later line lies within this read (at most MaxLineBytes).
+            while (true)
+            {
+                var firstNewline = buffer.AsSpan(0, filled).IndexOf((byte)'\n');
+                if (firstNewline > MaxLineBytes || (firstNewline < 0 && filled >= MaxLineBytes))
+                {
+                    Emit(buffer, ref filled, CutPoint(buffer), stream, output);
+                    continue;
+                }
+
+                break;
+            }
+
             var lastNewline = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
             if (lastNewline >= 0)
             {
                 Emit(buffer, ref filled, lastNewline + 1, stream, output);
             }
-
-            while (filled >= MaxLineBytes)
-            {
-                var cut = MaxLineBytes;
-                while (cut > MaxLineBytes - 4 && (buffer[cut] & 0xC0) == 0x80)
-                {
-                    cut--; // do not split a UTF-8 sequence
-                }
-
-                Emit(buffer, ref filled, cut, stream, output);
-            }
         }
+    }
+
+    /// <summary>Where to cut an overlong line: at <see cref="MaxLineBytes"/>, moved back so no UTF-8 sequence is split.</summary>
+    private static int CutPoint(byte[] buffer)
+    {
+        var cut = MaxLineBytes;
+        while (cut > MaxLineBytes - 4 && (buffer[cut] & 0xC0) == 0x80)
+        {
+            cut--;
+        }
+
+        return cut;
     }
 
     private static void Emit(byte[] buffer, ref int filled, int count, OutputStream stream, IJobOutput output)
