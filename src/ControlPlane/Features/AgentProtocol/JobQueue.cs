@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Ops.Contracts.Agent.V1;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.Dispatch;
+using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
 
@@ -71,7 +72,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var queuedAt = Utc(reader.GetDateTime(5));
+                var queuedAt = DbTime.Utc(reader.GetDateTime(5));
                 DispatchMetrics.DispatchLatency.Record((now - queuedAt).TotalMilliseconds);
                 assignments.Add(new JobAssignment
                 {
@@ -79,7 +80,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
                     OperationId = reader.GetGuid(1).ToString(),
                     Kind = reader.GetString(2),
                     Attempt = reader.GetInt32(3),
-                    Deadline = Timestamp.FromDateTimeOffset(Utc(reader.GetDateTime(4))),
+                    Deadline = Timestamp.FromDateTimeOffset(DbTime.Utc(reader.GetDateTime(4))),
                     ParametersJson = reader.GetString(6),
                     Traceparent = reader.IsDBNull(7) ? string.Empty : reader.GetString(7),
                 });
@@ -345,7 +346,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             transaction,
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        var started = job.StartedAt is { } s ? Utc(s) : now;
+        var started = job.StartedAt is { } s ? DbTime.Utc(s) : now;
         DispatchMetrics.JobDuration.Record(
             (now - started).TotalSeconds,
             new KeyValuePair<string, object?>("kind", job.Kind),
@@ -386,8 +387,6 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE jobs SET {assignments} WHERE id = @jobId",
             new { jobId, now, grace = options.RunningGrace }, transaction, cancellationToken: cancellationToken));
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>The columns of a job that the protocol checks, read under a row lock.</summary>
     private sealed class OwnedJob

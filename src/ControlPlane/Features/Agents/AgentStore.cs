@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
-using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Http;
+
+using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.Agents;
 
@@ -70,7 +71,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit,
     {
         var status = row.RevokedAt is not null
             ? AgentStatus.Revoked
-            : row.LastSeenAt is { } seen && timeProvider.GetUtcNow() - JobResponse.Utc(seen) <= options.OfflineAfter
+            : row.LastSeenAt is { } seen && timeProvider.GetUtcNow() - DbTime.Utc(seen) <= options.OfflineAfter
                 ? AgentStatus.Online
                 : AgentStatus.Offline;
         return new AgentResponse(
@@ -81,9 +82,9 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit,
             row.Capabilities,
             row.AgentVersion,
             status,
-            JobResponse.Utc(row.EnrolledAt),
-            JobResponse.Utc(row.LastSeenAt),
-            JobResponse.Utc(row.RevokedAt),
+            DbTime.Utc(row.EnrolledAt),
+            DbTime.Utc(row.LastSeenAt),
+            DbTime.Utc(row.RevokedAt),
             row.LastStats is null ? null : JsonDocument.Parse(row.LastStats).RootElement.Clone());
     }
 }

@@ -54,11 +54,11 @@ internal static class AgentsEndpoints
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAgent(Guid id, AgentStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } agent
             ? TypedResults.Ok(agent)
-            : TypedResults.Problem($"No agent {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : ApiProblems.NotFound($"agent {id}");
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> RevokeAgent(
         Guid id, HttpContext httpContext, AgentStore store, CancellationToken cancellationToken) =>
         await store.RevokeAsync(id, Caller.From(httpContext), cancellationToken) is { } agent
             ? TypedResults.Ok(agent)
-            : TypedResults.Problem($"No agent {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : ApiProblems.NotFound($"agent {id}");
 }

@@ -2,9 +2,10 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Http;
+
+using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.Audit;
 
@@ -56,7 +57,7 @@ internal static class AuditEndpoints
                 cancellationToken: cancellationToken))).ToList();
         var records = rows
             .Select(r => new AuditRecordResponse(
-                r.Id, JobResponse.Utc(r.At), r.Actor, r.ActorRole, r.Action, r.ResourceType, r.ResourceId, r.ClientAddress, r.TraceId,
+                r.Id, DbTime.Utc(r.At), r.Actor, r.ActorRole, r.Action, r.ResourceType, r.ResourceId, r.ClientAddress, r.TraceId,
                 JsonDocument.Parse(r.Details).RootElement.Clone()))
             .ToList();
         return TypedResults.Ok(PageQuery.Build(records, size, r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));

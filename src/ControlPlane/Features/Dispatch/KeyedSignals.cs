@@ -24,7 +24,4 @@ internal abstract class KeyedSignals
             signal.TrySetResult();
         }
     }
-
-    /// <summary>Keys with at least one waiter.</summary>
-    public int WaitingCount => _signals.Count;
 }

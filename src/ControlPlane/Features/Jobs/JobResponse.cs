@@ -38,16 +38,13 @@ public sealed record JobResponse(
         row.ExitCode,
         row.Result is null ? null : JsonDocument.Parse(row.Result).RootElement.Clone(),
         row.Error,
-        Utc(row.CreatedAt),
-        Utc(row.DeadlineAt),
-        Utc(row.LeasedAt),
-        Utc(row.StartedAt),
-        Utc(row.FinishedAt),
-        Utc(row.CancelRequestedAt),
+        DbTime.Utc(row.CreatedAt),
+        DbTime.Utc(row.DeadlineAt),
+        DbTime.Utc(row.LeasedAt),
+        DbTime.Utc(row.StartedAt),
+        DbTime.Utc(row.FinishedAt),
+        DbTime.Utc(row.CancelRequestedAt),
         row.OutputBytes,
         row.OutputTruncated);
 
-    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    internal static DateTimeOffset? Utc(DateTime? value) => value is null ? null : Utc(value.Value);
 }

@@ -2,6 +2,8 @@ using System.Text;
 using Dapper;
 using Npgsql;
 
+using Ops.ControlPlane.Infrastructure.Storage;
+
 namespace Ops.ControlPlane.Features.Jobs;
 
 /// <summary>Reads jobs and their stored output.</summary>
@@ -46,7 +48,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
                 r.Seq,
                 StreamNames[Math.Clamp((int)r.Stream, 0, StreamNames.Length - 1)],
                 Encoding.UTF8.GetString(r.Data),
-                JobResponse.Utc(r.At)))
+                DbTime.Utc(r.At)))
             .ToList();
         var terminal = j.Status is "succeeded" or "failed" or "cancelled" or "timed_out" or "lost";
         return new JobOutputResponse(chunks, j.OutputTruncated, terminal && !more, chunks.Count > 0 ? chunks[^1].Seq : afterSeq);

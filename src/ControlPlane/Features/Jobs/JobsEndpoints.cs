@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Infrastructure.Auth;
 
+using Ops.ControlPlane.Infrastructure.Http;
+
 namespace Ops.ControlPlane.Features.Jobs;
 
 /// <summary><c>/api/v1/jobs</c> (DESIGN.md §7): one job, and its output read by <c>afterSeq</c>.</summary>
@@ -37,7 +39,7 @@ internal static class JobsEndpoints
     public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(Guid id, JobStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } job
             ? TypedResults.Ok(job)
-            : TypedResults.Problem($"No job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : ApiProblems.NotFound($"job {id}");
 
     public static async Task<Results<Ok<JobOutputResponse>, ServerSentEventsResult<object>, ValidationProblem, ProblemHttpResult>> GetJobOutput(
         Guid id, long? afterSeq, int? limit, HttpRequest request, JobStore store, JobOutputSignals signals, CancellationToken cancellationToken)
@@ -65,7 +67,7 @@ internal static class JobsEndpoints
 
         if (await store.GetOutputAsync(id, afterSeq ?? 0, limit ?? 500, cancellationToken) is not { } output)
         {
-            return TypedResults.Problem($"No job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            return ApiProblems.NotFound($"job {id}");
         }
 
         var wantsStream = request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));

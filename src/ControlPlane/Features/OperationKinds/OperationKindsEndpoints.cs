@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Infrastructure.Auth;
 
+using Ops.ControlPlane.Infrastructure.Http;
+
 namespace Ops.ControlPlane.Features.OperationKinds;
 
 /// <summary><c>/api/v1/operation-kinds</c> (DESIGN.md §6–7): the catalog with a JSON Schema per kind.</summary>
@@ -33,7 +35,7 @@ internal static class OperationKindsEndpoints
     public static Results<Ok<OperationKindResponse>, ProblemHttpResult> GetOperationKind(string name) =>
         OperationKindCatalog.TryGet(name, out var kind)
             ? TypedResults.Ok(ToResponse(kind))
-            : TypedResults.Problem($"No operation kind '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : ApiProblems.NotFound($"operation kind '{name}'");
 
     private static OperationKindResponse ToResponse(OperationKind kind) => new(
         kind.Name, kind.Description, kind.Risk, (int)kind.DefaultTimeout.TotalSeconds, kind.RetrySafe, kind.SeedOrigin, ParameterSchema.For(kind));

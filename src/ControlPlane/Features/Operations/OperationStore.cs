@@ -324,9 +324,9 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         row.Priority,
         row.TimeoutSeconds,
         row.CreatedBy,
-        JobResponse.Utc(row.CreatedAt),
-        JobResponse.Utc(row.UpdatedAt),
-        JobResponse.Utc(row.CancelRequestedAt),
+        DbTime.Utc(row.CreatedAt),
+        DbTime.Utc(row.UpdatedAt),
+        DbTime.Utc(row.CancelRequestedAt),
         row.JobCount,
         jobs);
 }

@@ -5,6 +5,7 @@ using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Http;
 using Ops.ControlPlane.Infrastructure.Storage;
+using Ops.ControlPlane.Infrastructure.Telemetry;
 
 namespace Ops.ControlPlane.Features.Operations;
 
@@ -84,6 +85,7 @@ internal static class OperationsEndpoints
         switch (outcome)
         {
             case CreateOperationOutcome.Created created:
+                OpsTelemetry.OperationsSubmitted.Add(1, new KeyValuePair<string, object?>("kind", kind.Name));
                 foreach (var agentId in created.AgentIds)
                 {
                     wakeups.Notify(agentId);
@@ -144,7 +146,7 @@ internal static class OperationsEndpoints
         Guid id, OperationStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } operation
             ? TypedResults.Ok(operation)
-            : TypedResults.Problem($"No operation {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : ApiProblems.NotFound($"operation {id}");
 
     public static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> CancelOperation(
         Guid id, HttpContext httpContext, OperationStore store, AgentWakeups wakeups, CancellationToken cancellationToken)
@@ -152,7 +154,7 @@ internal static class OperationsEndpoints
         var outcome = await store.CancelAsync(id, Caller.From(httpContext), cancellationToken);
         if (outcome is not { } done)
         {
-            return TypedResults.Problem($"No operation {id}.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            return ApiProblems.NotFound($"operation {id}");
         }
 
         if (done.AlreadyFinished)
