@@ -20,7 +20,7 @@ internal static class AgentProtocolExtensions
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<AgentRpcService>();
         builder.Services.AddSingleton<LeaseReaper>();
-        builder.Services.AddHostedService<JobNotificationListener>();
+        builder.Services.AddSingleton<Infrastructure.Storage.INotificationHandler, AgentWakeupHandler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseReaper>());
         return builder;
     }

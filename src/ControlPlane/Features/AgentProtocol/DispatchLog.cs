@@ -4,12 +4,6 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 
 internal static partial class DispatchLog
 {
-    [LoggerMessage(100, LogLevel.Debug, "Listening on PostgreSQL channel {Channel}")]
-    public static partial void Listening(ILogger logger, string channel);
-
-    [LoggerMessage(101, LogLevel.Warning, "LISTEN connection failed; retrying in {DelayMs} ms")]
-    public static partial void ListenFailed(ILogger logger, Exception exception, double delayMs);
-
     [LoggerMessage(102, LogLevel.Information, "Reaper: {Requeued} expired leases requeued, {Lost} running jobs lost, {Retried} retried, {TimedOut} timed out")]
     public static partial void Reaped(ILogger logger, int requeued, int lost, int retried, int timedOut);
 

@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Ops.Contracts.Agent.V1;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.Dispatch;
+using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
@@ -18,8 +19,6 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// </summary>
 internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
 {
-    private static readonly string[] Unfinished = ["pending_approval", "queued", "leased", "running"];
-
     /// <summary>
     /// One round trip for a Pull: leases up to <paramref name="max"/> queued, unexpired jobs of the
     /// agent (highest priority, then oldest first) and takes the cancellations it has not been told
@@ -121,7 +120,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             case "running":
                 proceed = job.CancelRequestedAt is null;
                 break;
-            case "queued" or "pending_approval":
+            case "queued" or "waiting" or "pending_approval":
                 RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
                 return false;
             default:
@@ -144,7 +143,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
         RequireCurrentAttempt(job, attempt);
-        if (job.Status is "queued" or "pending_approval")
+        if (job.Status is "queued" or "waiting" or "pending_approval")
         {
             RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
         }
@@ -309,12 +308,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             return false;
         }
 
-        if (!Unfinished.Contains(job.Status))
+        if (!JobStates.IsUnfinished(job.Status))
         {
             return job.CompletedAttempt == request.Attempt;
         }
 
-        if (job.Status is "queued" or "pending_approval")
+        if (job.Status is "queued" or "waiting" or "pending_approval")
         {
             return false;
         }

@@ -92,7 +92,7 @@ internal sealed class LeaseReaper(
                                 error = 'the deadline passed before the job finished',
                                 cancel_requested_at = CASE WHEN leased_at IS NOT NULL THEN coalesce(cancel_requested_at, @now) END
                  WHERE id IN (SELECT id FROM jobs
-                               WHERE status IN ('pending_approval', 'queued', 'leased', 'running') AND deadline_at <= @now
+                               WHERE job_is_unfinished(status) AND deadline_at <= @now
                                FOR UPDATE SKIP LOCKED)
                 RETURNING agent_id, leased_at IS NOT NULL AS held)
             SELECT agent_id FROM t WHERE held

@@ -54,7 +54,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit,
                 """
                 UPDATE jobs SET status = CASE WHEN status = 'running' THEN 'lost' ELSE 'cancelled' END,
                                 finished_at = @now, error = 'agent revoked'
-                 WHERE agent_id = @id AND status IN ('pending_approval', 'queued', 'leased', 'running')
+                 WHERE agent_id = @id AND job_is_unfinished(status)
                 """,
                 new { id, now }, transaction, cancellationToken: cancellationToken));
             await audit.AppendAsync(connection, transaction, new AuditEntry(

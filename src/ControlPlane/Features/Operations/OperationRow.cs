@@ -19,5 +19,5 @@ internal sealed class OperationRow
 
     public const string Columns =
         "o.id, o.kind, o.parameters::text AS parameters, o.target::text AS target, o.status, o.priority, o.timeout_seconds, o.created_by, " +
-        "o.created_at, o.updated_at, o.cancel_requested_at, o.request_hash, (SELECT count(*)::int FROM jobs j WHERE j.operation_id = o.id) AS job_count";
+        "o.created_at, o.updated_at, o.cancel_requested_at, o.request_hash, o.jobs_total AS job_count";
 }

@@ -189,7 +189,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         }
 
         var current = DbEnum.Parse<OperationStatus>(status);
-        if (current is OperationStatus.Succeeded or OperationStatus.Failed or OperationStatus.Cancelled or OperationStatus.TimedOut)
+        if (OperationStates.Terminal.Contains(current))
         {
             return ((await GetAsync(connection, transaction, id, cancellationToken))!, [], true);
         }
@@ -201,7 +201,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE jobs SET status = 'cancelled', finished_at = @now, cancel_requested_at = @now, error = 'cancelled before it started'
-             WHERE operation_id = @id AND status IN ('queued', 'pending_approval')
+             WHERE operation_id = @id AND status IN ('queued', 'waiting', 'pending_approval')
             """,
             new { id, now }, transaction, cancellationToken: cancellationToken));
         // A leased job has not started: it ends now, and its agent is told through its next Pull.

@@ -15,6 +15,7 @@ using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
+using Ops.ControlPlane.Infrastructure.Events;
 using Ops.ControlPlane.Infrastructure.Storage;
 using Ops.ControlPlane.Infrastructure.Telemetry;
 
@@ -31,6 +32,7 @@ internal static class ApiExtensions
         builder.AddOpsKestrel();
         builder.AddOpsTelemetry();
         builder.AddOpsStorage();
+        builder.AddOpsEvents();
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
 

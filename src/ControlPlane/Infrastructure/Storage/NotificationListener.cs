@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Ops.ControlPlane.Infrastructure.Storage;
+
+/// <summary>
+/// <c>LISTEN</c> on a dedicated connection for every registered <see cref="INotificationHandler"/>
+/// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_events</c>, <c>ops_operations</c> …
+/// wake background loops on every replica). Reconnects after a failure with backoff, and tells
+/// each handler so its consumers rescan what they may have missed.
+/// </summary>
+internal sealed class NotificationListener(
+    NpgsqlDataSource dataSource, IEnumerable<INotificationHandler> handlers, ILogger<NotificationListener> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var byChannel = handlers.GroupBy(h => h.Channel, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        if (byChannel.Count == 0)
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromMilliseconds(200);
+        var connectedBefore = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (byChannel.TryGetValue(e.Channel, out var targets))
+                    {
+                        foreach (var handler in targets)
+                        {
+                            handler.Handle(e.Payload);
+                        }
+                    }
+                };
+                foreach (var channel in byChannel.Keys)
+                {
+                    await using var listen = new NpgsqlCommand($"LISTEN {channel}", connection);
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                    StorageLog.Listening(logger, channel);
+                }
+
+                if (connectedBefore)
+                {
+                    foreach (var handler in byChannel.Values.SelectMany(h => h))
+                    {
+                        handler.Reconnected();
+                    }
+                }
+
+                connectedBefore = true;
+                delay = TimeSpan.FromMilliseconds(200);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or System.IO.IOException)
+            {
+                StorageLog.ListenFailed(logger, ex, delay.TotalMilliseconds);
+                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
+                connectedBefore = true;
+            }
+        }
+    }
+}
