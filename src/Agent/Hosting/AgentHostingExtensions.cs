@@ -15,7 +15,8 @@ using Ops.Agent.Policy;
 using Ops.Agent.Redaction;
 using Ops.Agent.Telemetry;
 using Ops.Contracts.Agent;
-using Ops.Contracts.Grpc;
+using Ops.Contracts.Agent.V1;
+using Grpc.Net.Client;
 
 namespace Ops.Agent.Hosting;
 
@@ -46,10 +47,8 @@ internal static class AgentHostingExtensions
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => GrpcChannel.ForAddress(
-            new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ControlPlaneUrl),
-            new GrpcChannelOptions { TimeProvider = sp.GetRequiredService<TimeProvider>() }));
-        services.AddSingleton(sp => new AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton(sp => AgentChannels.Create(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ControlPlaneUrl)));
+        services.AddSingleton(sp => AgentChannels.Client(sp.GetRequiredService<GrpcChannel>(), () => sp.GetRequiredService<AgentSession>().AgentToken));
 
         services.AddSingleton<AgentLifetime>();
         services.AddSingleton<AgentSession>();
