@@ -14,6 +14,10 @@ using Ops.Agent.Jobs;
 using Ops.Agent.Policy;
 using Ops.Agent.Redaction;
 using Ops.Agent.Telemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Agent.V1;
 using Grpc.Net.Client;
@@ -75,6 +79,17 @@ internal static class AgentHostingExtensions
         }
 
         services.AddHostedService<AgentWorker>();
+
+        // OpenTelemetry (DESIGN.md §10): job spans continue the operation's trace; gRPC and HTTP
+        // client calls are traced; OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("ops-agent", serviceVersion: AgentVersion.Current))
+            .WithTracing(t => t.AddSource(AgentTelemetry.Name).AddGrpcClientInstrumentation().AddHttpClientInstrumentation())
+            .WithMetrics(m => m.AddHttpClientInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
 
         builder.Logging.AddSimpleConsole(o =>
         {

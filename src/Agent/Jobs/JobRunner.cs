@@ -99,6 +99,7 @@ internal sealed class JobRunner
 
     private async Task RunAsync(RunningJob job)
     {
+        using var activity = Telemetry.AgentTelemetry.StartJob(job.Assignment);
         var slotTaken = false;
         try
         {
