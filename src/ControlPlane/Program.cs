@@ -10,8 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddOpsControlPlane();
 var app = builder.Build();
 app.MapOpsControlPlane();
-await app.RunAsync();
-return 0;
+return await app.RunOpsControlPlaneAsync();
 
 /// <summary>Entry point of the Ops control plane (public for <c>WebApplicationFactory</c>).</summary>
 public partial class Program;

@@ -20,6 +20,7 @@ internal static class AgentProtocolExtensions
         builder.Services.AddOptions<AgentProtocolOptions>()
             .BindConfiguration(AgentProtocolOptions.Section)
             .ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentProtocolOptions>, AgentProtocolOptionsValidator>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentProtocolOptions>>().Value);
         builder.Services.AddGrpc(o =>
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Dapper;
+using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.OpenApi;
@@ -38,12 +39,15 @@ internal static class ApiExtensions
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions());
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentOptions>, Features.Agents.AgentOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value);
         services.AddSingleton<AuditWriter>();
         services.AddSingleton<OperationStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
-        services.AddValidatorsFrom(typeof(ApiExtensions).Assembly);
+        // Every request validator of this assembly (FluentValidation.DependencyInjectionExtensions); stateless, so singletons.
+        services.AddValidatorsFromAssembly(typeof(ApiExtensions).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
 
         services.ConfigureHttpJsonOptions(o => OpsJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,19 +57,5 @@ internal static class ValidationFilter
             };
         });
         return builder;
-    }
-
-    /// <summary>Registers every <see cref="IValidator{T}"/> implementation of <paramref name="assembly"/> as a singleton.</summary>
-    public static IServiceCollection AddValidatorsFrom(this IServiceCollection services, Assembly assembly)
-    {
-        foreach (var type in assembly.GetTypes().Where(t => t is { IsAbstract: false, IsGenericTypeDefinition: false }))
-        {
-            foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)))
-            {
-                services.AddSingleton(contract, type);
-            }
-        }
-
-        return services;
     }
 }
