@@ -20,12 +20,13 @@ internal static class RpcErrors
     /// <summary>
     /// Failures worth retrying with backoff: the control plane is down, restarting, overloaded
     /// or the connection broke (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN, ABORTED,
-    /// RESOURCE_EXHAUSTED, CANCELLED by the peer) and raw transport errors.
+    /// CANCELLED by the peer) and raw transport errors. RESOURCE_EXHAUSTED is not transient: the
+    /// same request would be refused again (a message over the limit).
     /// </summary>
     public static bool IsTransient(Exception exception) => exception switch
     {
         RpcException rpc => rpc.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal
-            or StatusCode.Unknown or StatusCode.Aborted or StatusCode.ResourceExhausted or StatusCode.Cancelled,
+            or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled,
         HttpRequestException or IOException or SocketException or TimeoutException => true,
         _ => false,
     };

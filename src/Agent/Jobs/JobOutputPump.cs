@@ -310,13 +310,27 @@ internal sealed class JobOutputPump : IJobOutput
             bool done;
             lock (gate)
             {
-                batch = pending.Select(p => new OutputChunk
+                batch = [];
+                foreach (var p in pending)
                 {
-                    Seq = nextSeq++,
-                    Stream = p.Stream,
-                    Data = ByteString.CopyFrom(p.Data.GetBuffer(), 0, (int)p.Data.Length),
-                    At = Timestamp.FromDateTimeOffset(p.At),
-                }).ToList();
+                    // No chunk over the protocol's chunk size, however the pending data grew (the sealed tail).
+                    var length = (int)p.Data.Length;
+                    for (var offset = 0; offset < length || (length == 0 && offset == 0); offset += AgentProtocolLimits.MaxChunkBytes)
+                    {
+                        batch.Add(new OutputChunk
+                        {
+                            Seq = nextSeq++,
+                            Stream = p.Stream,
+                            Data = ByteString.CopyFrom(p.Data.GetBuffer(), offset, Math.Min(AgentProtocolLimits.MaxChunkBytes, length - offset)),
+                            At = Timestamp.FromDateTimeOffset(p.At),
+                        });
+                        if (length == 0)
+                        {
+                            break;
+                        }
+                    }
+                }
+
                 pending.Clear();
                 pendingBytes = 0;
 
@@ -328,10 +342,23 @@ internal sealed class JobOutputPump : IJobOutput
                 }
             }
 
-            if (batch.Count > 0 && !JobGone)
+            // Requests stay under the message limit (RESOURCE_EXHAUSTED is not retried): sent in seq order.
+            var request = new List<OutputChunk>();
+            var requestBytes = 0;
+            foreach (var chunk in batch)
             {
-                await SendAsync(batch).ConfigureAwait(false);
+                if (request.Count > 0 && requestBytes + chunk.Data.Length > AgentProtocolLimits.MaxOutputRequestBytes)
+                {
+                    await SendIfLiveAsync(request).ConfigureAwait(false);
+                    request = [];
+                    requestBytes = 0;
+                }
+
+                request.Add(chunk);
+                requestBytes += chunk.Data.Length;
             }
+
+            await SendIfLiveAsync(request).ConfigureAwait(false);
 
             lock (gate)
             {
@@ -340,6 +367,14 @@ internal sealed class JobOutputPump : IJobOutput
                     return;
                 }
             }
+        }
+    }
+
+    private async Task SendIfLiveAsync(List<OutputChunk> batch)
+    {
+        if (batch.Count > 0 && !JobGone)
+        {
+            await SendAsync(batch).ConfigureAwait(false);
         }
     }
 

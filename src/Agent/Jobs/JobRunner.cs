@@ -33,7 +33,7 @@ internal sealed class JobRunner
     public const int CancelledExitCode = 130;
 
     /// <summary>Largest <c>result_json</c> sent, in UTF-16 characters; larger results are replaced by an error.</summary>
-    public const int MaxResultLength = 256 * 1024;
+    public const int MaxResultBytes = Ops.Contracts.Agent.AgentProtocolLimits.MaxResultJsonBytes;
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
@@ -263,13 +263,17 @@ internal sealed class JobRunner
             if (result.Result is not null)
             {
                 var json = JsonSerializer.Serialize(result.Result, result.Result.GetType(), OpsJson.Default);
-                if (json.Length <= MaxResultLength)
+                var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+                if (bytes <= MaxResultBytes)
                 {
                     completion.ResultJson = json;
                 }
                 else
                 {
-                    completion.Error = string.Join("; ", new[] { completion.Error, $"result omitted: larger than {MaxResultLength} characters" }.Where(s => s.Length > 0));
+                    // The control plane would refuse it (INVALID_ARGUMENT) and the spool would keep re-sending it: say so instead.
+                    var message = $"result omitted: {bytes} bytes is larger than the {MaxResultBytes}-byte limit of the agent protocol";
+                    completion.ResultJson = JsonSerializer.Serialize(new ResultOmitted(message, bytes), OpsJson.Default);
+                    completion.Error = string.Join("; ", new[] { completion.Error, message }.Where(s => s.Length > 0));
                 }
             }
         }
@@ -361,4 +365,7 @@ internal sealed class JobRunner
     }
 
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
+
+    /// <summary>The result sent in place of one over the protocol's limit.</summary>
+    private sealed record ResultOmitted(string Error, int ResultBytes);
 }

@@ -29,6 +29,9 @@ namespace Ops.Agent.Postgres;
 /// </summary>
 internal sealed class PostgresStatsExecutor(IConfiguration configuration) : IOperationExecutor
 {
+    /// <summary>Characters of each slow query's text kept in the result (10 queries stay far under the result limit).</summary>
+    public const int MaxQueryLength = 2000;
+
     /// <inheritdoc />
     public string Kind => OperationKindCatalog.PostgresStats.Name;
 
@@ -178,7 +181,7 @@ internal sealed class PostgresStatsExecutor(IConfiguration configuration) : IOpe
             // PostgreSQL 13 renamed mean_time/max_time/total_time (seed 004's column) to *_exec_time.
             var suffix = connection.PostgreSqlVersion.Major >= 13 ? "_exec_time" : "_time";
             var sql = $"""
-                SELECT coalesce(query, '<insufficient privilege>'), calls, mean{suffix}, max{suffix}, total{suffix}
+                SELECT left(coalesce(query, '<insufficient privilege>'), {MaxQueryLength}), calls, mean{suffix}, max{suffix}, total{suffix}
                 FROM {PostgresIdentifiers.Quote(schema)}.pg_stat_statements
                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
                 ORDER BY mean{suffix} DESC

@@ -14,8 +14,8 @@ namespace Ops.Contracts.Agent;
 /// </summary>
 public static class AgentChannels
 {
-    /// <summary>Largest message either side accepts: 4 MiB, the gRPC default (RESOURCE_EXHAUSTED above it).</summary>
-    public const int MaxMessageBytes = 4 * 1024 * 1024;
+    /// <summary>Largest message either side accepts (<see cref="AgentProtocolLimits.MaxMessageBytes"/>).</summary>
+    public const int MaxMessageBytes = AgentProtocolLimits.MaxMessageBytes;
 
     /// <summary>Opens a channel; <c>http://</c> is h2c, <c>https://</c> TLS with ALPN h2.</summary>
     /// <param name="address">The control plane's agent gRPC URL, e.g. <c>http://127.0.0.1:8081</c>.</param>

@@ -26,6 +26,6 @@ internal sealed record AgentProtocolOptions
     /// <summary>Stored output bound per job in bytes (default 1 MiB): the first and last halves are kept, the middle dropped.</summary>
     public long OutputLimitBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Largest <c>result_json</c> accepted on <c>Complete</c>, in bytes.</summary>
-    public int MaxResultBytes { get; init; } = 64 * 1024;
+    /// <summary>Largest <c>result_json</c> accepted on <c>Complete</c>, in UTF-8 bytes (default and most sensible: <see cref="Ops.Contracts.Agent.AgentProtocolLimits.MaxResultJsonBytes"/>).</summary>
+    public int MaxResultBytes { get; init; } = Ops.Contracts.Agent.AgentProtocolLimits.MaxResultJsonBytes;
 }

@@ -299,7 +299,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         string? result = null;
         if (!string.IsNullOrEmpty(request.ResultJson))
         {
-            if (request.ResultJson.Length > options.MaxResultBytes)
+            if (System.Text.Encoding.UTF8.GetByteCount(request.ResultJson) > options.MaxResultBytes)
             {
                 RpcErrors.InvalidArgument($"result_json is larger than {options.MaxResultBytes} bytes; put bulk data in the output.");
             }
