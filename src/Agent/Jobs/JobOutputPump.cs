@@ -315,7 +315,8 @@ internal sealed class JobOutputPump : IJobOutput
                 {
                     // No chunk over the protocol's chunk size, however the pending data grew (the sealed tail).
                     var length = (int)p.Data.Length;
-                    for (var offset = 0; offset < length || (length == 0 && offset == 0); offset += AgentProtocolLimits.MaxChunkBytes)
+                    var offset = 0;
+                    do
                     {
                         batch.Add(new OutputChunk
                         {
@@ -324,11 +325,9 @@ internal sealed class JobOutputPump : IJobOutput
                             Data = ByteString.CopyFrom(p.Data.GetBuffer(), offset, Math.Min(AgentProtocolLimits.MaxChunkBytes, length - offset)),
                             At = Timestamp.FromDateTimeOffset(p.At),
                         });
-                        if (length == 0)
-                        {
-                            break;
-                        }
+                        offset += AgentProtocolLimits.MaxChunkBytes;
                     }
+                    while (offset < length);
                 }
 
                 pending.Clear();

@@ -21,6 +21,7 @@ public class OpsGrpcFactory : OpsApiFactory
         Settings["OPS_GRPC_PORT"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Settings["AgentProtocol:LeaseDuration"] = "00:00:02";
         Settings["AgentProtocol:RunningGrace"] = "00:00:02";
+        Settings["Agents:HeartbeatIntervalMs"] = "1000"; // at most half the running grace (validated at start)
         Settings["AgentProtocol:ReaperInterval"] = "00:00:00.200";
         UseKestrel();
     }

@@ -129,4 +129,26 @@ public sealed class GrpcStackTests(OpsGrpcFactory factory) : IClassFixture<OpsGr
         Assert.Contains("ops.agent.v1.AgentService", services);
         Assert.Contains("grpc.health.v1.Health", services);
     }
+
+    [Fact]
+    public async Task Complete_ResultLimit_IsCountedInUtf8BytesAsTheAgentCountsIt()
+    {
+        var (agentId, client) = await factory.EnrollAgentAsync();
+        var jobId = await SubmitPingAsync(agentId);
+        var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs);
+        await client.StartAsync(new StartRequest { JobId = jobId, Attempt = job.Attempt });
+
+        // 40,000 characters, 80,000 bytes: over the 64 KiB limit although under it in characters.
+        var over = await Assert.ThrowsAsync<RpcException>(() => client.CompleteAsync(new CompleteRequest
+        {
+            JobId = jobId, Attempt = job.Attempt, Outcome = JobOutcome.Succeeded, ResultJson = $"{{\"t\":\"{new string('é', 40_000)}\"}}",
+        }));
+        var fits = await client.CompleteAsync(new CompleteRequest
+        {
+            JobId = jobId, Attempt = job.Attempt, Outcome = JobOutcome.Succeeded, ResultJson = $"{{\"t\":\"{new string('é', 30_000)}\"}}",
+        });
+
+        Assert.Equal(StatusCode.InvalidArgument, over.StatusCode);
+        Assert.True(fits.Accepted);
+    }
 }
