@@ -304,20 +304,23 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
                 RpcErrors.InvalidArgument($"result_json is larger than {options.MaxResultBytes} bytes; put bulk data in the output.");
             }
 
+            string? problem;
             try
             {
                 using var parsed = JsonDocument.Parse(request.ResultJson);
-                result = request.ResultJson;
+                problem = StorableJson.Problem(parsed.RootElement);
             }
             catch (JsonException)
             {
-                RpcErrors.InvalidArgument("result_json is not valid JSON.");
+                problem = "is not valid JSON";
             }
 
-            if (result!.Contains("\\u0000", StringComparison.OrdinalIgnoreCase))
+            if (problem is not null)
             {
-                RpcErrors.InvalidArgument("result_json must not contain \\u0000 (PostgreSQL jsonb cannot store it).");
+                RpcErrors.InvalidArgument($"result_json {problem}.");
             }
+
+            result = request.ResultJson;
         }
 
 

@@ -16,6 +16,12 @@ internal abstract class KeyedSignals
     public Task Subscribe(Guid key) =>
         _signals.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>Keys with a pending signal (tests: nothing is left behind).</summary>
+    public int Count => _signals.Count;
+
+    /// <summary>Forgets the pending signal of <paramref name="key"/> without completing it (its last waiter left).</summary>
+    protected void Drop(Guid key) => _signals.TryRemove(key, out _);
+
     /// <summary>Completes the waiters of <paramref name="key"/>; a no-op when none waits.</summary>
     public void Notify(Guid key)
     {

@@ -65,15 +65,17 @@ internal static class JobsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (await store.GetOutputAsync(id, afterSeq ?? 0, limit ?? 500, cancellationToken) is not { } output)
+        var wantsStream = request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
+        if (wantsStream)
         {
-            return ApiProblems.NotFound($"job {id}");
+            return await store.GetAsync(id, cancellationToken) is { } job
+                ? TypedResults.ServerSentEvents(FollowAsync(job, afterSeq ?? 0, store, signals, cancellationToken))
+                : ApiProblems.NotFound($"job {id}");
         }
 
-        var wantsStream = request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
-        return wantsStream
-            ? TypedResults.ServerSentEvents(FollowAsync(id, afterSeq ?? 0, store, signals, cancellationToken))
-            : TypedResults.Ok(output);
+        return await store.GetOutputAsync(id, afterSeq ?? 0, limit ?? 500, cancellationToken) is { } output
+            ? TypedResults.Ok(output)
+            : ApiProblems.NotFound($"job {id}");
     }
 
     /// <summary>
@@ -82,13 +84,14 @@ internal static class JobsEndpoints
     /// job has ended and every chunk was sent; then one <c>end</c> event.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<object>> FollowAsync(
-        Guid id, long afterSeq, JobStore store, JobOutputSignals signals, [EnumeratorCancellation] CancellationToken cancellationToken)
+        JobResponse current, long afterSeq, JobStore store, JobOutputSignals signals, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var id = current.Id;
         var seq = afterSeq;
+        using var following = signals.Follow(id);
 
         // An opening event sends the response headers at once, so a client sees the stream is live before any output.
-        var current = await store.GetAsync(id, cancellationToken);
-        yield return new SseItem<object>(new { jobId = id, status = current?.Status, afterSeq }, "open");
+        yield return new SseItem<object>(new { jobId = id, status = current.Status, afterSeq }, "open");
         while (!cancellationToken.IsCancellationRequested)
         {
             var signal = signals.Subscribe(id);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -440,5 +441,15 @@ public sealed class AgentProtocolTests(OpsGrpcFactory factory, ITestOutputHelper
         Assert.Equal("running", JsonDocument.Parse(events[0].Data).RootElement.GetProperty("status").GetString());
         Assert.Equal("step 2\n", JsonDocument.Parse(events[2].Data).RootElement.GetProperty("text").GetString());
         Assert.Equal("failed", JsonDocument.Parse(events[4].Data).RootElement.GetProperty("status").GetString());
+
+        // Following left nothing behind once the stream ended (no signal kept per job ever followed).
+        var signals = factory.Services.GetRequiredService<Ops.ControlPlane.Features.Dispatch.JobOutputSignals>();
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (signals.Count > 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, signals.Count);
     }
 }

@@ -151,4 +151,29 @@ public sealed class GrpcStackTests(OpsGrpcFactory factory) : IClassFixture<OpsGr
         Assert.Equal(StatusCode.InvalidArgument, over.StatusCode);
         Assert.True(fits.Accepted);
     }
+
+    [Theory]
+    [InlineData("{\"path\":\"C:\\\\u0000dir\"}", true)] // an escaped backslash then "u0000": six characters, storable
+    [InlineData("{\"x\":\"a\\u0000b\"}", false)] // U+0000
+    [InlineData("{\"x\":\"\\ud800\"}", false)] // a lone surrogate
+    [InlineData("{\"x\":1e1000000}", false)] // beyond numeric
+    [InlineData("{\"x\\u0000\":1}", false)] // U+0000 in a property name
+    public async Task Complete_WithResultJsonPostgreSqlCannotStore_IsInvalidArgumentOtherwiseAccepted(string resultJson, bool storable)
+    {
+        var (agentId, client) = await factory.EnrollAgentAsync();
+        var jobId = await SubmitPingAsync(agentId);
+        var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs);
+        await client.StartAsync(new StartRequest { JobId = jobId, Attempt = job.Attempt });
+        var request = new CompleteRequest { JobId = jobId, Attempt = job.Attempt, Outcome = JobOutcome.Succeeded, ResultJson = resultJson };
+
+        if (storable)
+        {
+            Assert.True((await client.CompleteAsync(request)).Accepted);
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => client.CompleteAsync(request));
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        }
+    }
 }
