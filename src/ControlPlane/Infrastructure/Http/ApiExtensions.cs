@@ -7,6 +7,7 @@ using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
+using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Audit;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
@@ -35,6 +36,7 @@ internal static class ApiExtensions
         builder.AddOpsEvents();
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
+        builder.AddApprovals();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -121,6 +123,7 @@ internal static class ApiExtensions
         app.MapAgentsEndpoints();
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
+        app.MapApprovalsEndpoints();
         app.MapAgentProtocol();
         return app;
     }
