@@ -26,20 +26,20 @@ internal sealed class ApprovalExpiryService(
         while (!stoppingToken.IsCancellationRequested)
         {
             var woken = signal.Subscribe();
-            TimeSpan? sleep;
+            DateTimeOffset? wakeAt;
             try
             {
-                var (expired, heldElsewhere) = await store.ExpireDueAsync(stoppingToken);
+                var (expired, heldElsewhere, checkedAt) = await store.ExpireDueAsync(stoppingToken);
                 if (expired > 0)
                 {
                     ApprovalsLog.Expired(logger, expired);
                 }
 
-                var next = await store.NextExpiryAsync(stoppingToken);
-                sleep = next is { } due ? Clamp(due - timeProvider.GetUtcNow()) : null;
+                wakeAt = await store.NextExpiryAsync(checkedAt, stoppingToken);
                 if (heldElsewhere)
                 {
-                    sleep = sleep is { } s && s < RetryDelay ? s : RetryDelay;
+                    var retryAt = timeProvider.GetUtcNow() + RetryDelay;
+                    wakeAt = wakeAt is { } w && w < retryAt ? w : retryAt;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -49,14 +49,22 @@ internal sealed class ApprovalExpiryService(
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
             {
                 ApprovalsLog.ExpiryFailed(logger, ex);
-                sleep = RetryDelay;
+                wakeAt = timeProvider.GetUtcNow() + RetryDelay;
             }
 
             try
             {
-                if (sleep is { } delay)
+                if (wakeAt is { } due)
                 {
-                    await Task.WhenAny(woken, Task.Delay(delay, timeProvider, stoppingToken)).WaitAsync(stoppingToken);
+                    using var disarm = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var timer = Task.Delay(Clamp(due - timeProvider.GetUtcNow()), timeProvider, disarm.Token);
+                    // The clock may have passed `due` while the timer was being armed: look again at once.
+                    if (timeProvider.GetUtcNow() < due)
+                    {
+                        await Task.WhenAny(woken, timer).WaitAsync(stoppingToken);
+                    }
+
+                    await disarm.CancelAsync();
                 }
                 else
                 {

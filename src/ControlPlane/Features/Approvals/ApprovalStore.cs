@@ -299,9 +299,9 @@ internal sealed class ApprovalStore(
     /// Expires pending approvals whose <c>expiresAt</c> has passed, one transaction each, claimed with
     /// <c>FOR UPDATE SKIP LOCKED</c> (safe with several replicas). Returns how many this call expired
     /// and whether due approvals remain that another transaction holds (a decision or another
-    /// replica's pass in flight).
+    /// replica's pass in flight), as of <c>CheckedAt</c>, the time of the last look.
     /// </summary>
-    public async Task<(int Expired, bool HeldElsewhere)> ExpireDueAsync(CancellationToken cancellationToken)
+    public async Task<(int Expired, bool HeldElsewhere, DateTimeOffset CheckedAt)> ExpireDueAsync(CancellationToken cancellationToken)
     {
         var count = 0;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -324,7 +324,7 @@ internal sealed class ApprovalStore(
                 var held = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                     "SELECT EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= @now)",
                     new { now }, cancellationToken: cancellationToken));
-                return (count, held);
+                return (count, held, now);
             }
 
             var expired = await FinishAsync(connection, transaction, row, ApprovalStatus.Expired, SystemActor, null, now, cancellationToken);
@@ -334,12 +334,12 @@ internal sealed class ApprovalStore(
         }
     }
 
-    /// <summary>The earliest <c>expiresAt</c> of a pending approval, or <c>null</c> when none is pending.</summary>
-    public async Task<DateTimeOffset?> NextExpiryAsync(CancellationToken cancellationToken)
+    /// <summary>The earliest <c>expiresAt</c> after <paramref name="after"/> of a pending approval, or <c>null</c> when there is none.</summary>
+    public async Task<DateTimeOffset?> NextExpiryAsync(DateTimeOffset after, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "SELECT min(expires_at) FROM approvals WHERE status = 'pending'", cancellationToken: cancellationToken));
+            "SELECT min(expires_at) FROM approvals WHERE status = 'pending' AND expires_at > @after", new { after }, cancellationToken: cancellationToken));
         return DbTime.Utc(next);
     }
 
