@@ -196,6 +196,9 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A request still waiting for its approval is withdrawn with it; first, so the approval row is
+        // locked before the operation's, in the order a concurrent decision takes them.
+        await approvals.WithdrawAsync(connection, transaction, id, caller, cancellationToken);
         var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT status FROM operations WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
         if (status is null)
@@ -239,8 +242,6 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
                 new { agents = agents.ToArray() }, transaction, cancellationToken: cancellationToken));
         }
 
-        // A request still waiting for its approval is withdrawn with it.
-        await approvals.WithdrawAsync(connection, transaction, id, caller, cancellationToken);
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             caller.Subject, caller.Role, "operation.cancel", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
             new { previousStatus = status, runningJobsSignalled = agents.Count }), cancellationToken);
