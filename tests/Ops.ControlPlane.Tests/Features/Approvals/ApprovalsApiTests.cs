@@ -161,6 +161,28 @@ public sealed class ApprovalsApiTests(ApprovalsApiFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Approve_ByTwoAdminsAtOnce_RecordsOneDecisionAndReleasesTheJobsOnce()
+    {
+        var agent = await SeedRestoreAgentAsync();
+        var (operationId, approvalId, _) = await RequestAsync("alice", Roles.Operator, new { agentIds = new[] { agent } });
+
+        var answers = await Task.WhenAll(
+            DecideAsync(factory.CreateClient(Roles.Admin, "bob"), approvalId, "approve"),
+            DecideAsync(factory.CreateClient(Roles.Admin, "carla"), approvalId, "approve"),
+            DecideAsync(factory.CreateClient(Roles.Admin, "dan"), approvalId, "reject"));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+        var approval = await GetAsync(factory.CreateClient(Roles.Viewer), $"/api/v1/approvals/{approvalId}");
+        Assert.Single(approval.GetProperty("decisions").EnumerateArray());
+        var expectedJobStatus = approval.GetProperty("status").GetString() == "approved" ? "queued" : "cancelled";
+        var job = Assert.Single((await GetAsync(factory.CreateClient(Roles.Viewer), $"/api/v1/operations/{operationId}")).GetProperty("jobs").EnumerateArray());
+        Assert.Equal(expectedJobStatus, job.GetProperty("status").GetString());
+        Assert.Single(await factory.QueryAsync<string>(
+            "SELECT data->>'status' FROM events WHERE type = 'approval.decided' AND resource_id = @id", new { id = approvalId.ToString() }));
+    }
+
+    [Fact]
     public async Task Decide_AnAlreadyDecidedRequest_IsAConflict()
     {
         var agent = await SeedRestoreAgentAsync();
