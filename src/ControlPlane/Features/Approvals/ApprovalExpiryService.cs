@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Ops.ControlPlane.Features.Approvals;
 
@@ -46,8 +45,9 @@ internal sealed class ApprovalExpiryService(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // A database outage, or a target that failed on one approval: logged, retried; the host keeps running.
                 ApprovalsLog.ExpiryFailed(logger, ex);
                 wakeAt = timeProvider.GetUtcNow() + RetryDelay;
             }

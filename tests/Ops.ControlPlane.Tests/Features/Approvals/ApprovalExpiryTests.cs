@@ -21,11 +21,16 @@ public sealed class FakeClockApiFactory : OpsApiFactory
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
-    /// <summary>A client whose token stays valid however far the fake clock is moved (three days).</summary>
+    /// <summary>
+    /// A client whose token is minted on the real clock (JWT validation uses it, not the fake one),
+    /// so it stays valid however far the fake clock has been moved.
+    /// </summary>
     public HttpClient LongLivedClient(string role, string subject)
     {
+        var issuer = new TokenIssuer(
+            new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(SigningKey)), new AuthOptions(), TimeProvider.System);
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MintToken(role, subject, TimeSpan.FromDays(3)));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issuer.Mint(subject, role, TimeSpan.FromDays(3)));
         return client;
     }
 }
@@ -67,5 +72,41 @@ public sealed class ApprovalExpiryTests(FakeClockApiFactory factory) : IClassFix
             "SELECT details->>'requestHash' FROM audit_log WHERE action = 'approval.expire' AND resource_id = @id", new { id = approvalId.ToString() }));
         Assert.Equal("expired", await factory.QueryScalarAsync<string>(
             "SELECT data->>'status' FROM events WHERE type = 'approval.decided' AND resource_id = @id", new { id = approvalId.ToString() }));
+    }
+
+    [Fact]
+    public async Task Expiry_WithTwoReplicasOnOneDatabase_HappensOnce()
+    {
+        await using var second = new FakeClockApiFactory { SharedConnectionString = factory.ConnectionString };
+        await second.InitializeAsync();
+        // The two replicas' clocks agree (FakeTimeProvider never goes back: move the one behind).
+        var now = new[] { factory.Clock.GetUtcNow(), second.Clock.GetUtcNow() }.Max();
+        factory.Clock.SetUtcNow(now);
+        second.Clock.SetUtcNow(now);
+        var agent = await factory.SeedAgentAsync(capabilities: ["postgres.restore"]);
+        var viewer = factory.LongLivedClient(Roles.Viewer, "vera");
+        var approvalIds = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            var client = (i % 2 == 0 ? factory : second).LongLivedClient(Roles.Operator, "alice");
+            approvalIds.Add((await RequestRestoreAsync(client, new { agentIds = new[] { agent } }, $"demo-replicas-{i}.dump")).GetProperty("approvalId").GetGuid());
+        }
+
+        var step = TimeSpan.FromHours(24) + TimeSpan.FromMinutes(1);
+        factory.Clock.Advance(step);
+        second.Clock.Advance(step);
+
+        foreach (var approvalId in approvalIds)
+        {
+            await EventuallyAsync(
+                async () => (await GetAsync(viewer, $"/api/v1/approvals/{approvalId}")).GetProperty("status").GetString() == "expired",
+                $"approval {approvalId} to expire");
+        }
+
+        var ids = approvalIds.Select(a => a.ToString()).ToArray();
+        Assert.Equal(5, await factory.QueryScalarAsync<int>(
+            "SELECT count(*)::int FROM audit_log WHERE action = 'approval.expire' AND resource_id = ANY(@ids)", new { ids }));
+        Assert.Equal(5, await factory.QueryScalarAsync<int>(
+            "SELECT count(*)::int FROM events WHERE type = 'approval.decided' AND resource_id = ANY(@ids)", new { ids }));
     }
 }
