@@ -208,10 +208,10 @@ public static class OperationKindCatalog
         new ServiceRestartParametersValidator(),
         "docker compose restart, docker service update --force (seeds 002, 003, 004)");
 
-    /// <summary><c>postgres.restore</c>: Restores a verified backup (whole or some tables) into its database. Destructive: admin only.</summary>
+    /// <summary><c>postgres.restore</c>: Restores a verified backup (whole or some tables) into its database. Destructive: runs only after an admin other than the requester approves it.</summary>
     public static OperationKind PostgresRestore { get; } = new(
         "postgres.restore",
-        "Restores a verified backup (whole or some tables) into its database. Destructive: admin only.",
+        "Restores a verified backup (whole or some tables) into its database. Destructive: runs only after an admin other than the requester approves it.",
         OperationRisk.Destructive,
         TimeSpan.FromSeconds(3600),
         RetrySafe: false,
@@ -219,10 +219,10 @@ public static class OperationKindCatalog
         new PostgresRestoreParametersValidator(),
         "restore (seeds 000, 003)");
 
-    /// <summary><c>postgres.purge</c>: Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: admin only.</summary>
+    /// <summary><c>postgres.purge</c>: Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: runs only after an admin other than the requester approves it.</summary>
     public static OperationKind PostgresPurge { get; } = new(
         "postgres.purge",
-        "Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: admin only.",
+        "Deletes rows older than a named retention rule, in batches with a per-run cap. Destructive: runs only after an admin other than the requester approves it.",
         OperationRisk.Destructive,
         TimeSpan.FromSeconds(3600),
         RetrySafe: false,

@@ -13,6 +13,6 @@ public enum OperationRisk
     /// <summary>Changes state but keeps what was there (e.g. <c>postgres.backup</c>).</summary>
     Mutating,
 
-    /// <summary>Can lose data (e.g. <c>postgres.restore</c>); admin only.</summary>
+    /// <summary>Can lose data (e.g. <c>postgres.restore</c>); runs only after an admin other than the requester approved it (DESIGN.md §14).</summary>
     Destructive,
 }

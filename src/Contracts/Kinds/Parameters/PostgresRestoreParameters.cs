@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Ops.Contracts.Kinds.Parameters;
 
 /// <summary>
-/// Parameters of <c>postgres.restore</c> (destructive, admin only): restore a backup of the
+/// Parameters of <c>postgres.restore</c> (destructive: needs an approval by a second person, an admin): restore a backup of the
 /// backup folder into its database, whole or some tables. Refused when the file's SHA-256 no
 /// longer matches the one recorded at backup time.
 /// </summary>

@@ -6,6 +6,8 @@ namespace Ops.ControlPlane.Features.Operations;
 /// <summary>
 /// An operation with its jobs (<see cref="Jobs"/> is empty in list pages, where
 /// <see cref="JobCount"/> still counts them). <see cref="Status"/> is derived from the jobs.
+/// <see cref="ApprovalId"/>: the approval guarding it (destructive kinds, DESIGN.md §14), shown on the
+/// operation itself, <c>null</c> in list pages and for work that needs none.
 /// </summary>
 public sealed record OperationResponse(
     Guid Id,
@@ -20,4 +22,5 @@ public sealed record OperationResponse(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? CancelRequestedAt,
     int JobCount,
-    IReadOnlyList<JobResponse> Jobs);
+    IReadOnlyList<JobResponse> Jobs,
+    Guid? ApprovalId = null);

@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Http;
@@ -16,7 +17,7 @@ namespace Ops.ControlPlane.Features.Operations;
 /// Data access of operations and their jobs. An operation and all its jobs are inserted in one
 /// transaction together with the audit record, so nothing accepted is half-written.
 /// </summary>
-internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter audit, TimeProvider timeProvider)
+internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter audit, TimeProvider timeProvider, OperationApprovals approvals)
 {
     /// <summary>Largest fan-out of one operation.</summary>
     public const int MaxJobsPerOperation = 10_000;
@@ -39,7 +40,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
 
         var jobs = await connection.QueryAsync<JobRow>(new CommandDefinition(
             $"SELECT {JobRow.Columns} FROM jobs WHERE operation_id = @id ORDER BY id", new { id }, transaction, cancellationToken: cancellationToken));
-        return ToResponse(row, jobs.Select(JobResponse.From).ToList());
+        var approvalId = await ApprovalStore.LatestIdAsync(connection, transaction, OperationApprovalTarget.Type, id.ToString(), cancellationToken);
+        return ToResponse(row, jobs.Select(JobResponse.From).ToList()) with { ApprovalId = approvalId };
     }
 
     /// <summary>
@@ -94,6 +96,9 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
         var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
         var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
+        // Destructive kinds wait for a second person's approval (DESIGN.md §14): their jobs start pending_approval.
+        var needsApproval = OperationApprovals.Required(kind);
+        var initialStatus = needsApproval ? "pending_approval" : "queued";
         await using (var savepoint = new NpgsqlCommand("SAVEPOINT create_operation", connection, transaction))
         {
             await savepoint.ExecuteNonQueryAsync(cancellationToken);
@@ -104,7 +109,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent)
-                VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, 'queued', @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent)
+                VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, @initialStatus, @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent)
                 """,
                 new
                 {
@@ -119,6 +124,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
                     idempotencyKey,
                     requestHash,
                     traceparent,
+                    initialStatus,
                 },
                 transaction,
                 cancellationToken: cancellationToken));
@@ -139,7 +145,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         await using (var insertJobs = new NpgsqlCommand(
             """
             INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at)
-            SELECT j.id, $2, j.agent_id, $4, 'queued', $5, 1, $6, $6, $7
+            SELECT j.id, $2, j.agent_id, $4, $8, $5, 1, $6, $6, $7
               FROM unnest($1::uuid[], $3::uuid[]) AS j(id, agent_id)
             """, connection, transaction))
         {
@@ -150,12 +156,21 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             insertJobs.Parameters.AddWithValue(priority);
             insertJobs.Parameters.AddWithValue(now);
             insertJobs.Parameters.AddWithValue(now.AddSeconds(timeout));
+            insertJobs.Parameters.AddWithValue(initialStatus);
             await insertJobs.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
             new { kind = kind.Name, target = request.Target, jobs = jobIds.Length, idempotencyKey }), cancellationToken);
+
+        if (needsApproval)
+        {
+            await approvals.RequestAsync(connection, transaction, id, kind, caller, cancellationToken);
+            var pending = (await GetAsync(connection, transaction, id, cancellationToken))!;
+            await transaction.CommitAsync(cancellationToken);
+            return new CreateOperationOutcome.Created(pending, []);
+        }
 
         await transaction.CommitAsync(cancellationToken);
 
@@ -181,6 +196,9 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A request still waiting for its approval is withdrawn with it; first, so the approval row is
+        // locked before the operation's, in the order a concurrent decision takes them.
+        await approvals.WithdrawAsync(connection, transaction, id, caller, cancellationToken);
         var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT status FROM operations WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
         if (status is null)

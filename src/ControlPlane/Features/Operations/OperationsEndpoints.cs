@@ -11,7 +11,7 @@ namespace Ops.ControlPlane.Features.Operations;
 
 /// <summary>
 /// <c>/api/v1/operations</c> (DESIGN.md §7): submit (operator), list and get (viewer), cancel
-/// (operator). Destructive kinds need admin (DESIGN.md §9).
+/// (operator). Destructive kinds start <c>pending_approval</c> and wait for an approval (DESIGN.md §9, §14).
 /// </summary>
 internal static class OperationsEndpoints
 {
@@ -27,7 +27,7 @@ internal static class OperationsEndpoints
 
         group.MapPost("/", CreateOperation)
             .WithName(nameof(CreateOperation))
-            .WithSummary("Submit an operation: one job per targeted agent, queued at once.")
+            .WithSummary("Submit an operation: one job per targeted agent, queued at once (destructive kinds: pending_approval until approved).")
             .WithDescription("Resolves the target to agents at submit time. Send an `Idempotency-Key` header to make retries safe: the same key and body return the original operation; the same key with another body is 409.")
             .RequireAuthorization(Roles.Operator)
             .Accepts<CreateOperationRequest>("application/json")
@@ -74,13 +74,9 @@ internal static class OperationsEndpoints
         }
 
         var kind = OperationKindCatalog.TryGet(request.Kind, out var k) ? k : throw new InvalidOperationException("validated");
+        // Destructive kinds may be requested by an operator: they start pending_approval and run only
+        // after an admin other than the requester approved them (DESIGN.md §14, Features/Approvals).
         var caller = Caller.From(httpContext);
-        if (kind.Risk == OperationRisk.Destructive && !caller.HasRole(Roles.Admin))
-        {
-            return TypedResults.Problem(
-                $"'{kind.Name}' is destructive and needs the admin role.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-        }
-
         var outcome = await store.CreateAsync(request, kind, caller, idempotencyKey, cancellationToken);
         switch (outcome)
         {

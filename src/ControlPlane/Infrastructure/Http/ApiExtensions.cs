@@ -8,6 +8,7 @@ using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
+using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Audit;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
@@ -36,6 +37,7 @@ internal static class ApiExtensions
         builder.AddOpsEvents();
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
+        builder.AddApprovals();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -126,6 +128,7 @@ internal static class ApiExtensions
         app.MapAgentsEndpoints();
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
+        app.MapApprovalsEndpoints();
         app.MapAgentProtocol();
         app.MapOpsMetrics();
         return app;

@@ -83,14 +83,15 @@ public sealed class ValidationTests(OpsApiFactory factory) : IClassFixture<OpsAp
     }
 
     [Fact]
-    public async Task Create_DestructiveKindAsOperator_Is403AndAsAdminPassesToTargetResolution()
+    public async Task Create_DestructiveKind_MayBeRequestedByAnOperatorAndIsValidatedLikeAnyOther()
     {
         var body = new { kind = "postgres.purge", parameters = new { database = "demo", rule = "demo.sessions" }, target = new { agentIds = new[] { _agent } } };
 
-        await ProblemAssert.IsProblemAsync(await factory.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", body), HttpStatusCode.Forbidden);
-
-        // The seeded agent does not enable postgres.purge: admin gets past the role check to the target check.
+        // The seeded agent does not enable postgres.purge: operator and admin get past the role check to the target check
+        // (destructive work waits for an approval instead, DESIGN.md §14: Features/Approvals).
+        await ProblemAssert.HasFieldErrorAsync(await factory.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", body), "target.agentIds");
         await ProblemAssert.HasFieldErrorAsync(await factory.CreateClient(Roles.Admin).PostJsonAsync("/api/v1/operations", body), "target.agentIds");
+        await ProblemAssert.IsProblemAsync(await factory.CreateClient(Roles.Viewer).PostJsonAsync("/api/v1/operations", body), HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -24,6 +24,10 @@ public sealed class AuthorizationMatrixTests(OpsApiFactory factory) : IClassFixt
         { "GET", "/api/v1/operation-kinds", Roles.Viewer },
         { "GET", "/api/v1/operation-kinds/host.disk", Roles.Viewer },
         { "GET", "/api/v1/audit", Roles.Admin },
+        { "GET", "/api/v1/approvals", Roles.Viewer },
+        { "GET", "/api/v1/approvals/{approval}", Roles.Viewer },
+        { "POST", "/api/v1/approvals/{approval}/approve", Roles.Operator },
+        { "POST", "/api/v1/approvals/{approval}/reject", Roles.Operator },
     };
 
     private async Task<HttpResponseMessage> CallAsync(HttpClient client, string method, string template)
@@ -36,7 +40,12 @@ public sealed class AuthorizationMatrixTests(OpsApiFactory factory) : IClassFixt
         var job = await factory.QueryScalarAsync<Guid>(
             "INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, created_at, queued_at, deadline_at) VALUES (@id, @op, @agent, 'agent.ping', 'queued', 50, now(), now(), now() + interval '1 minute') RETURNING id",
             new { id = Guid.CreateVersion7(), op, agent });
+        // A mutating request of someone else, so an operator may decide it.
+        var approval = await factory.QueryScalarAsync<Guid>(
+            "INSERT INTO approvals (id, resource_type, resource_id, request, request_hash, risk, status, min_approvals, requested_by, requested_at, expires_at) VALUES (@id, 'operation', @op::text, '{}', '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', 'mutating', 'pending', 1, 'seed', now(), now() + interval '1 hour') RETURNING id",
+            new { id = Guid.CreateVersion7(), op });
         var url = template.Replace("{op}", op.ToString(), StringComparison.Ordinal)
+            .Replace("{approval}", approval.ToString(), StringComparison.Ordinal)
             .Replace("{job}", job.ToString(), StringComparison.Ordinal)
             .Replace("{agent}", agent.ToString(), StringComparison.Ordinal);
         var request = new HttpRequestMessage(new HttpMethod(method), url);

@@ -1,0 +1,69 @@
+using Dapper;
+using Ops.ControlPlane.Features.Dispatch;
+
+namespace Ops.ControlPlane.Features.Approvals;
+
+/// <summary>
+/// Approvals of operations (resource type <c>operation</c>, DESIGN.md §14). An operation that needs
+/// one was created with every job <c>pending_approval</c> for the agents resolved at request time;
+/// <see cref="ReleaseAsync"/> moves exactly those jobs to <c>queued</c> (an agent enrolled later is
+/// never added), sets their deadline from the release (a job's deadline does not run while it waits:
+/// docs/approvals.md) and wakes their agents: in-process after commit, and on other replicas through
+/// <c>NOTIFY ops_jobs</c> from the job trigger. <see cref="RejectAsync"/> and <see cref="ExpireAsync"/>
+/// set the operation's status <c>rejected</c> / <c>expired</c> (which the status trigger never
+/// overwrites) and end its jobs <c>cancelled</c> with the reason as their error.
+/// </summary>
+internal sealed class OperationApprovalTarget(AgentWakeups wakeups) : IApprovalTarget
+{
+    /// <summary>The resource type of operations in <c>approvals.resource_type</c>.</summary>
+    public const string Type = "operation";
+
+    public string ResourceType => Type;
+
+    public async Task ReleaseAsync(ApprovalTransition transition, CancellationToken cancellationToken)
+    {
+        var agents = (await transition.Connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs j SET status = 'queued', queued_at = @now, deadline_at = @now + make_interval(secs => o.timeout_seconds)
+              FROM operations o
+             WHERE o.id = j.operation_id AND j.operation_id = @id AND j.status = 'pending_approval'
+            RETURNING j.agent_id
+            """,
+            new { id = OperationId(transition), now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken))).Distinct().ToList();
+        transition.AfterCommit(() =>
+        {
+            foreach (var agent in agents)
+            {
+                wakeups.Notify(agent);
+            }
+        });
+    }
+
+    public Task RejectAsync(ApprovalTransition transition, CancellationToken cancellationToken) =>
+        EndAsync(
+            transition,
+            "rejected",
+            $"not run: approval {transition.Approval.Id} was rejected by {transition.Actor}{(string.IsNullOrEmpty(transition.Comment) ? string.Empty : $" ({transition.Comment})")}",
+            cancellationToken);
+
+    public Task ExpireAsync(ApprovalTransition transition, CancellationToken cancellationToken) =>
+        EndAsync(
+            transition,
+            "expired",
+            $"not run: approval {transition.Approval.Id} expired at {transition.Approval.ExpiresAt:O} with {transition.Approval.Approvals} of {transition.Approval.MinApprovals} approval(s)",
+            cancellationToken);
+
+    private static async Task EndAsync(ApprovalTransition transition, string status, string error, CancellationToken cancellationToken)
+    {
+        var id = OperationId(transition);
+        // The final status first: the job trigger then updates the counters but keeps it.
+        await transition.Connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE operations SET status = @status, updated_at = @now WHERE id = @id AND NOT operation_is_terminal(status);
+            UPDATE jobs SET status = 'cancelled', finished_at = @now, error = @error WHERE operation_id = @id AND status = 'pending_approval';
+            """,
+            new { id, status, now = transition.Now, error }, transition.Transaction, cancellationToken: cancellationToken));
+    }
+
+    private static Guid OperationId(ApprovalTransition transition) => Guid.Parse(transition.Approval.ResourceId);
+}
