@@ -47,10 +47,7 @@ internal sealed class ReconnectBackoff(TimeProvider timeProvider, ILogger<Reconn
         {
             Name = operation,
             MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = BaseDelay,
-            MaxDelay = MaxDelay,
-            UseJitter = true,
+            // The whole delay (exponential, capped, full jitter) comes from DelayGenerator.
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is { } exception
                 && exception is not OperationCanceledException

@@ -59,8 +59,9 @@ public sealed class BigOutputTests(ITestOutputHelper log) : IAsyncLifetime
         Assert.StartsWith("FIRST-LINE\ny\ny\n", stdout, StringComparison.Ordinal);
         Assert.EndsWith("y\ny\n\nLAST-LINE\n", stdout, StringComparison.Ordinal);
         Assert.Contains(chunks, c => c.Stream == OutputStream.System && c.Data.ToStringUtf8().Contains("output truncated", StringComparison.Ordinal));
-        Assert.True(peak < 250L * 1024 * 1024, $"peak RSS {peak / 1048576} MiB");
-        Assert.True(peak - baseline < 100L * 1024 * 1024, $"RSS grew by {(peak - baseline) / 1048576} MiB");
+        // Flat memory is a growth far below the 200 MB that went through; the process's absolute size
+        // depends on what else the test run loaded, so it is not asserted.
+        Assert.True(peak - baseline < 100L * 1024 * 1024, $"RSS grew by {(peak - baseline) / 1048576} MiB while 200 MB of output went through");
     }
 
     private static long ResidentBytes()

@@ -78,13 +78,13 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit,
             row.Id,
             row.Hostname,
             JsonSerializer.Deserialize<Dictionary<string, string>>(row.Labels) ?? [],
-            row.Facts is null ? null : JsonDocument.Parse(row.Facts).RootElement.Clone(),
+            row.Facts is null ? null : DbJson.Parse(row.Facts),
             row.Capabilities,
             row.AgentVersion,
             status,
             DbTime.Utc(row.EnrolledAt),
             DbTime.Utc(row.LastSeenAt),
             DbTime.Utc(row.RevokedAt),
-            row.LastStats is null ? null : JsonDocument.Parse(row.LastStats).RootElement.Clone());
+            row.LastStats is null ? null : DbJson.Parse(row.LastStats));
     }
 }

@@ -58,7 +58,7 @@ internal static class AuditEndpoints
         var records = rows
             .Select(r => new AuditRecordResponse(
                 r.Id, DbTime.Utc(r.At), r.Actor, r.ActorRole, r.Action, r.ResourceType, r.ResourceId, r.ClientAddress, r.TraceId,
-                JsonDocument.Parse(r.Details).RootElement.Clone()))
+                DbJson.Parse(r.Details)))
             .ToList();
         return TypedResults.Ok(PageQuery.Build(records, size, r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }

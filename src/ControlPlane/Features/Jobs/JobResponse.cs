@@ -36,7 +36,7 @@ public sealed record JobResponse(
         row.Attempt,
         row.Priority,
         row.ExitCode,
-        row.Result is null ? null : JsonDocument.Parse(row.Result).RootElement.Clone(),
+        row.Result is null ? null : DbJson.Parse(row.Result),
         row.Error,
         DbTime.Utc(row.CreatedAt),
         DbTime.Utc(row.DeadlineAt),

@@ -14,10 +14,9 @@ internal sealed class OperationRow
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? CancelRequestedAt { get; set; }
-    public byte[]? RequestHash { get; set; }
     public int JobCount { get; set; }
 
     public const string Columns =
         "o.id, o.kind, o.parameters::text AS parameters, o.target::text AS target, o.status, o.priority, o.timeout_seconds, o.created_by, " +
-        "o.created_at, o.updated_at, o.cancel_requested_at, o.request_hash, o.jobs_total AS job_count";
+        "o.created_at, o.updated_at, o.cancel_requested_at, o.jobs_total AS job_count";
 }

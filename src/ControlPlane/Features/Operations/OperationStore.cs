@@ -179,7 +179,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         var jobs = jobIds.Zip(resolution.AgentIds, (jobId, agentId) => new JobResponse(
             jobId, id, agentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
         var created = new OperationResponse(
-            id, kind.Name, JsonDocument.Parse(parameters).RootElement.Clone(), request.Target!, OperationStatus.Queued, priority, timeout,
+            id, kind.Name, DbJson.Parse(parameters), request.Target!, OperationStatus.Queued, priority, timeout,
             caller.Subject, now, now, null, jobs.Count, jobs);
         return new CreateOperationOutcome.Created(created, resolution.AgentIds);
     }
@@ -336,7 +336,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     private static OperationResponse ToResponse(OperationRow row, IReadOnlyList<JobResponse> jobs) => new(
         row.Id,
         row.Kind,
-        JsonDocument.Parse(row.Parameters).RootElement.Clone(),
+        DbJson.Parse(row.Parameters),
         JsonSerializer.Deserialize<OperationTarget>(row.Target, OpsJson.Default) ?? new OperationTarget(),
         DbEnum.Parse<OperationStatus>(row.Status),
         row.Priority,
