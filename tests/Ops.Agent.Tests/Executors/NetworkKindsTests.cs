@@ -20,67 +20,10 @@ using Ops.Contracts.Kinds.Parameters;
 
 namespace Ops.Agent.Tests.Executors;
 
-/// <summary>http.check against a real Kestrel server and tls.check against a real TLS listener.</summary>
-public sealed class NetworkKindsTests : IAsyncLifetime
+/// <summary>tls.check against a real TLS listener (http.check: <see cref="HttpCheckTests"/>).</summary>
+public sealed class NetworkKindsTests
 {
     private readonly RecordingOutput output = new();
-    private WebApplication app = null!;
-    private string baseUrl = null!;
-
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        app = builder.Build();
-        app.MapGet("/health", () => "{\"status\":\"ok\"}");
-        app.MapGet("/down", () => Results.StatusCode(503));
-        app.MapGet("/slow", async () => { await Task.Delay(3000); return "late"; });
-        app.MapGet("/r/{n:int}", (int n) => n == 0 ? Results.Text("arrived") : Results.Redirect($"/r/{n - 1}"));
-        await app.StartAsync();
-        baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-    }
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
-    [Fact]
-    public async Task HttpCheck_Healthy_Succeeds_WithStatusLatencyAndBody()
-    {
-        using var executor = new HttpCheckExecutor(TimeProvider.System);
-
-        var result = await Run(executor, new HttpCheckParameters(baseUrl + "/health", BodyContains: "\"ok\"", MaxLatencyMs: 60_000));
-
-        Assert.True(result.Succeeded, result.Error);
-        using var json = Json(result);
-        Assert.Equal(200, json.RootElement.GetProperty("status").GetInt32());
-        Assert.Equal(15, json.RootElement.GetProperty("bodyBytes").GetInt64());
-        Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
-        Assert.Equal(3, json.RootElement.GetProperty("checks").GetArrayLength());
-        Assert.Equal(0, (await Run(executor, new HttpCheckParameters(baseUrl + "/r/3"))).ExitCode);
-    }
-
-    [Fact]
-    public async Task HttpCheck_Failures_BadStatus_MissingBody_TooManyRedirects_Timeout_Refused()
-    {
-        using var executor = new HttpCheckExecutor(TimeProvider.System);
-
-        var down = await Run(executor, new HttpCheckParameters(baseUrl + "/down"));
-        Assert.Equal("status: 503, expected 200-399", down.Error);
-        var body = await Run(executor, new HttpCheckParameters(baseUrl + "/health", BodyContains: "degraded"));
-        Assert.Equal("bodyContains: 'degraded' not in the first 15 bytes", body.Error);
-        var redirects = await Run(executor, new HttpCheckParameters(baseUrl + "/r/8", ExpectedStatus: [200]));
-        Assert.Equal("status: 302, expected one of 200", redirects.Error); // at most 5 redirects are followed
-        var slow = await Run(executor, new HttpCheckParameters(baseUrl + "/slow", TimeoutMs: 200));
-        Assert.Contains("no complete answer within 200 ms", slow.Error, StringComparison.Ordinal);
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var refused = await Run(executor, new HttpCheckParameters($"http://127.0.0.1:{port}/"));
-        Assert.False(refused.Succeeded);
-        Assert.Contains("refused", refused.Error, StringComparison.OrdinalIgnoreCase);
-    }
-
     [Fact]
     public async Task TlsCheck_SelfSignedCertificate_IsCapturedButFailsValidation()
     {
