@@ -81,18 +81,18 @@ internal static class ScheduleCron
         }
     }
 
-    /// <summary>The first slot strictly after <paramref name="after"/>, or <c>null</c> when the expression never fires again.</summary>
+    /// <summary>The first slot strictly after <paramref name="after"/>, in UTC, or <c>null</c> when the expression never fires again.</summary>
     public static DateTimeOffset? Next(CronExpression expression, TimeZoneInfo zone, DateTimeOffset after) =>
-        expression.GetNextOccurrence(after, zone, inclusive: false);
+        expression.GetNextOccurrence(after, zone, inclusive: false)?.ToUniversalTime();
 
-    /// <summary>The next <paramref name="count"/> slots strictly after <paramref name="after"/>.</summary>
+    /// <summary>The next <paramref name="count"/> slots strictly after <paramref name="after"/>, in UTC.</summary>
     public static IReadOnlyList<DateTimeOffset> NextRuns(CronExpression expression, TimeZoneInfo zone, DateTimeOffset after, int count)
     {
         var runs = new List<DateTimeOffset>(count);
         var cursor = after;
         while (runs.Count < count && expression.GetNextOccurrence(cursor, zone, inclusive: false) is { } next)
         {
-            runs.Add(next);
+            runs.Add(next.ToUniversalTime());
             cursor = next;
         }
 

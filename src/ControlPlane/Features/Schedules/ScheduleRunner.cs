@@ -134,18 +134,20 @@ internal sealed class ScheduleRunner(
             return true;
         }
 
-        // The slots due by now, in order, from the cursor; the first not yet due (jitter) stays the cursor.
-        var from = DbTime.Utc(row.NextSlotAt!.Value);
+        // The slots due by now, in order, from the cursor (itself a slot Cronos computed: walking
+        // from it with GetNextOccurrence keeps DST-shifted slots); the first not yet due (jitter)
+        // stays the cursor.
+        DateTimeOffset? cursor = DbTime.Utc(row.NextSlotAt!.Value);
         long unrecorded = 0;
-        if (now - from > MissedHorizon)
+        if (now - cursor > MissedHorizon)
         {
             unrecorded = -1;
-            from = now - MissedHorizon;
+            cursor = ScheduleCron.Next(expression, zone, now - MissedHorizon);
         }
 
-        var due = new List<(DateTimeOffset Slot, DateTimeOffset DueAt)>();
+        var window = new Queue<(DateTimeOffset Slot, DateTimeOffset DueAt)>();
         DateTimeOffset? nextSlot = null;
-        foreach (var slot in expression.GetOccurrences(from, now, zone, fromInclusive: true, toInclusive: true))
+        while (cursor is { } slot && slot <= now)
         {
             var dueAt = slot + ScheduleCron.Jitter(row.Id, slot, row.JitterSeconds);
             if (dueAt > now)
@@ -154,15 +156,18 @@ internal sealed class ScheduleRunner(
                 break;
             }
 
-            due.Add((slot, dueAt));
-            if (due.Count > MaxMissedRecorded + 1)
+            window.Enqueue((slot, dueAt));
+            if (window.Count > MaxMissedRecorded + 1)
             {
-                due.RemoveAt(0);
+                window.Dequeue();
                 unrecorded = unrecorded < 0 ? unrecorded : unrecorded + 1;
             }
+
+            cursor = ScheduleCron.Next(expression, zone, slot);
         }
 
-        nextSlot ??= ScheduleCron.Next(expression, zone, due.Count > 0 ? due[^1].Slot : now);
+        nextSlot ??= cursor;
+        var due = window.ToList();
         if (unrecorded != 0)
         {
             ScheduleLog.MissedNotRecorded(logger, row.Name, unrecorded, MissedHorizon);

@@ -59,10 +59,10 @@ CREATE INDEX schedule_slots_operation ON schedule_slots (operation_id) WHERE ope
 CREATE INDEX schedule_slots_run ON schedule_slots (run_id) WHERE run_id IS NOT NULL;
 CREATE INDEX schedule_slots_unfinished ON schedule_slots (schedule_id) WHERE status = 'started';
 
--- Records the outcome of the slots that started `operation` or `run` (exactly one is given),
+-- Records the outcome of the slots that started `settled_operation` or `settled_run` (one is given),
 -- emits schedule.slot_succeeded (internal) or schedule.slot_failed (DESIGN.md §15) in the
 -- same transaction, and wakes the schedulers (buffer_one waits for this) on every replica.
-CREATE FUNCTION schedule_slots_settle(operation uuid, run uuid, final_status text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION schedule_slots_settle(settled_operation uuid, settled_run uuid, final_status text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     s record;
 BEGIN
@@ -74,7 +74,7 @@ BEGIN
           FROM schedules sc
          WHERE sc.id = sl.schedule_id
            AND sl.status = 'started'
-           AND ((operation IS NOT NULL AND sl.operation_id = operation) OR (run IS NOT NULL AND sl.run_id = run))
+           AND ((settled_operation IS NOT NULL AND sl.operation_id = settled_operation) OR (settled_run IS NOT NULL AND sl.run_id = settled_run))
         RETURNING sl.schedule_id, sc.name, sl.slot_at, sl.status, sl.operation_id, sl.run_id
     LOOP
         PERFORM emit_event(
