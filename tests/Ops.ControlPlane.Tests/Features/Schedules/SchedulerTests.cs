@@ -236,6 +236,43 @@ public sealed class SchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Slot_WhenAReplicaDiedAfterCreatingItsOperation_ReusesThatOperationInsteadOfStartingASecond()
+    {
+        await PutAsync("crashed", new { cron = "* * * * *", operation = ScheduleFactory.Ping(_agent) });
+        var (id, operationJson) = (await _host.QueryAsync<(Guid, string)>("SELECT id, operation::text FROM schedules WHERE name = 'crashed'")).Single();
+
+        // What a replica that died before committing its slot left behind: the slot's operation,
+        // created under the slot's idempotency key, and no slot row.
+        var request = JsonSerializer.Deserialize<Ops.ControlPlane.Features.Operations.CreateOperationRequest>(operationJson, Ops.Contracts.Json.OpsJson.Default)!;
+        Ops.Contracts.Kinds.OperationKindCatalog.TryGet(request.Kind, out var kind);
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Ops.ControlPlane.Features.Operations.OperationStore>(_host.Services);
+        var earlier = await store.CreateAsync(
+            request, kind!, new Ops.ControlPlane.Infrastructure.Http.Caller("schedule:crashed", "scheduler", null, null),
+            FormattableString.Invariant($"schedule-slot:{id:N}:{At(10, 1).UtcTicks}"), CancellationToken.None);
+        var orphan = Assert.IsType<Ops.ControlPlane.Features.Operations.CreateOperationOutcome.Created>(earlier).Operation.Id;
+
+        await _host.SetTimeAsync(At(10, 1));
+        var slot = Assert.Single(await _host.WaitForSlotsAsync("crashed", s => s.Count == 1, "the 10:01 slot"));
+
+        Assert.Equal(("started", orphan), (slot.Status, slot.OperationId));
+        Assert.Equal(1, await _host.QueryScalarAsync<int>("SELECT count(*)::int FROM operations WHERE created_by = 'schedule:crashed'"));
+    }
+
+    [Fact]
+    public async Task Slot_WithJitter_StartsNoEarlierThanItsStableDelayAndKeepsItsScheduledTime()
+    {
+        await PutAsync("jittered", new { cron = "0 11 * * *", jitterSeconds = 600, operation = ScheduleFactory.Ping(_agent) });
+        var id = await _host.QueryScalarAsync<Guid>("SELECT id FROM schedules WHERE name = 'jittered'");
+        var delay = Ops.ControlPlane.Features.Schedules.ScheduleCron.Jitter(id, At(11, 0), 600);
+        Assert.Equal(At(11, 0) + delay, await _host.QueryScalarAsync<DateTime>("SELECT next_due_at FROM schedules WHERE id = @id", new { id }) is var due
+            ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : default);
+
+        await _host.SetTimeAsync(At(11, 0) + delay);
+        var slot = Assert.Single(await _host.WaitForSlotsAsync("jittered", s => s.Count == 1, "the jittered 11:00 slot"));
+        Assert.Equal(("started", At(11, 0), false), (slot.Status, slot.At, slot.Late));
+    }
+
+    [Fact]
     public async Task Slot_WhenTheTargetMatchesNoAgent_IsRecordedFailedWithTheReason()
     {
         await PutAsync("nobody", new { cron = "* * * * *", operation = new { kind = "agent.ping", target = new { labels = new { role = "nowhere" } } } });
