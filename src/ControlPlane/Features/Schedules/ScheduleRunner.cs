@@ -347,7 +347,16 @@ internal sealed class ScheduleRunner(
 
     private async Task<Started> StartOperationAsync(ScheduleRow schedule, string key, string requestedBy, CancellationToken cancellationToken)
     {
-        var request = JsonSerializer.Deserialize<CreateOperationRequest>(schedule.Operation!, OpsJson.Default);
+        CreateOperationRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<CreateOperationRequest>(schedule.Operation!, OpsJson.Default);
+        }
+        catch (JsonException ex)
+        {
+            return new Started(null, null, [], $"The stored operation cannot be read: {ex.Message}");
+        }
+
         if (request is null || !OperationKindCatalog.TryGet(request.Kind, out var kind))
         {
             return new Started(null, null, [], $"The stored operation names no known kind ('{request?.Kind}').");

@@ -175,7 +175,7 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
         var rows = (await connection.QueryAsync<ScheduleRow>(new CommandDefinition(
             $"""
             SELECT {ScheduleRow.Columns} FROM schedules s
-             WHERE s.deleted_at IS NULL AND (@after::text IS NULL OR s.name > @after)
+             WHERE s.deleted_at IS NULL AND (@after::text IS NULL OR s.name COLLATE "C" > @after)
              ORDER BY s.name COLLATE "C"
              LIMIT @limit
             """, new { after, limit }, cancellationToken: cancellationToken))).ToList();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Ops.ControlPlane.Features.Schedules;
 
@@ -38,8 +37,10 @@ internal sealed class Scheduler(ScheduleRunner runner, ScheduleSignal signal, Ti
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever failed (the database, one schedule's data), the loop retries with backoff:
+                // a failed pass must never stop the host or the other schedules.
                 ScheduleLog.PassFailed(logger, ex, backoff.TotalMilliseconds);
                 sleep = backoff;
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));

@@ -210,6 +210,16 @@ public sealed class SchedulesApiTests(SchedulesApiFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Swagger_DocumentsEveryScheduleRoute()
+    {
+        var document = await fixture.Host.CreateClient().GetStringAsync("/swagger/v1/swagger.json");
+        foreach (var path in new[] { "/api/v1/schedules", "/api/v1/schedules/{name}", "/api/v1/schedules/{name}/pause", "/api/v1/schedules/{name}/resume", "/api/v1/schedules/{name}/trigger", "/api/v1/schedules/{name}/slots" })
+        {
+            Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Routes_WhenTheScheduleDoesNotExist_Return404ProblemDetails()
     {
         await ProblemAssert.IsProblemAsync(await _operator.GetAsync("/api/v1/schedules/nope"), HttpStatusCode.NotFound);
