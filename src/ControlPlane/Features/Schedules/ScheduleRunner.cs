@@ -96,13 +96,15 @@ internal sealed class ScheduleRunner(
             slotAt = slotAt.AddTicks(10);
         }
 
-        var result = await StartSlotAsync(connection, transaction, row, slotAt, new SlotStart(Late: false, Manual: true, caller.Subject, FromBuffer: false), cancellationToken);
+        // From here the slot is recorded whatever the client does: a manual slot is not retried
+        // like a scheduled one, so a disconnect must not leave its operation without its slot.
+        var result = await StartSlotAsync(connection, transaction, row, slotAt, new SlotStart(Late: false, Manual: true, caller.Subject, FromBuffer: false), CancellationToken.None);
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             caller.Subject, caller.Role, "schedule.trigger", "schedule", name, caller.ClientAddress, caller.TraceId,
-            new { id = row.Id, slotAt, status = result.Slot?.Status, buffered = result.Buffered, result.Slot?.OperationId, result.Slot?.RunId }), cancellationToken);
-        await ScheduleStore.NotifyAsync(connection, transaction, row.Id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await AfterCommitAsync([result], cancellationToken);
+            new { id = row.Id, slotAt, status = result.Slot?.Status, buffered = result.Buffered, result.Slot?.OperationId, result.Slot?.RunId }), CancellationToken.None);
+        await ScheduleStore.NotifyAsync(connection, transaction, row.Id, CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        await AfterCommitAsync([result], CancellationToken.None);
         return new ScheduleTriggerResponse(name, slotAt, result.Buffered, result.Slot);
     }
 
