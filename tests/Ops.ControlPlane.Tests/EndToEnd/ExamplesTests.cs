@@ -80,6 +80,43 @@ public sealed class ExamplesTests : IClassFixture<ExamplesTests.OpsUp>
         Assert.Contains("\"passed\": true", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SchedulesOfTheSeeds_AreAppliedByOpsUpAndATriggeredBackupRecordsItsSlotAndOutcome()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_up.HttpPort}") };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", (await File.ReadAllTextAsync(Path.Combine(_up.Home, "admin.token"))).Trim());
+        var schedules = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/schedules")).RootElement.GetProperty("items");
+        var byName = schedules.EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal(Directory.GetFiles(Path.Combine(NodeInterop.RepositoryRoot, "examples", "schedules"), "*.json").Length, byName.Count);
+        Assert.All(byName, s => Assert.Equal(s.Key != "heartbeat", s.Value.GetProperty("paused").GetBoolean()));
+
+        var backup = byName["backup-db"];
+        Assert.Equal(("0 2 * * *", "Europe/Paris"), (backup.GetProperty("cron").GetString(), backup.GetProperty("timeZone").GetString()));
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        Assert.All(backup.GetProperty("nextRuns").EnumerateArray(), run =>
+        {
+            var utc = run.GetProperty("utc").GetDateTimeOffset();
+            Assert.Equal(new TimeSpan(2, 0, 0), TimeZoneInfo.ConvertTime(utc, paris).TimeOfDay);
+            Assert.Equal(run.GetProperty("local").GetDateTimeOffset(), utc);
+        });
+
+        var trigger = await client.PostAsync("/api/v1/schedules/backup-db/trigger", null);
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var operationId = System.Text.Json.JsonDocument.Parse(await trigger.Content.ReadAsStringAsync()).RootElement.GetProperty("slot").GetProperty("operationId").GetString();
+        var until = DateTime.UtcNow.AddMinutes(2);
+        System.Text.Json.JsonElement slot;
+        do
+        {
+            await Task.Delay(200);
+            slot = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/schedules/backup-db/slots")).RootElement.GetProperty("items")[0];
+        }
+        while (slot.GetProperty("status").GetString() == "started" && DateTime.UtcNow < until);
+
+        Assert.Equal(("succeeded", operationId), (slot.GetProperty("status").GetString(), slot.GetProperty("operationId").GetString()));
+        Assert.True(slot.GetProperty("manual").GetBoolean());
+    }
+
     /// <summary><c>./ops up</c> in a fresh OPS_HOME on free ports, for the whole class; stopped with SIGTERM.</summary>
     public sealed class OpsUp : IAsyncLifetime
     {

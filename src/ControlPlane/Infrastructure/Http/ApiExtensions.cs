@@ -15,6 +15,7 @@ using Ops.ControlPlane.Features.Health;
 using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
+using Ops.ControlPlane.Features.Schedules;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Events;
@@ -38,6 +39,7 @@ internal static class ApiExtensions
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
         builder.AddApprovals();
+        builder.AddSchedules();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -129,6 +131,7 @@ internal static class ApiExtensions
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
         app.MapApprovalsEndpoints();
+        app.MapSchedulesEndpoints();
         app.MapAgentProtocol();
         app.MapOpsMetrics();
         return app;
