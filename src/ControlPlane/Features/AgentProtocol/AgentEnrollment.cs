@@ -106,6 +106,9 @@ internal sealed class AgentEnrollment(NpgsqlDataSource dataSource, AuditWriter a
         if (request.Facts is { } facts)
         {
             RpcErrors.RequireStorableText(facts.Os + facts.Kernel + facts.Architecture, "facts");
+            RpcErrors.RequireTimestamp(facts.BootTime, "facts.boot_time");
+            RpcErrors.RequireNonNegative(facts.CpuCount, "facts.cpu_count");
+            RpcErrors.RequireNonNegative(facts.MemoryTotalBytes, "facts.memory_total_bytes");
         }
     }
 }

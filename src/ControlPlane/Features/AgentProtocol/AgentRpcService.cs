@@ -25,6 +25,9 @@ internal sealed class AgentRpcService(
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider) : AgentService.AgentServiceBase
 {
+    /// <summary>Largest <c>output_bytes</c> a Complete may report: 1 PiB, far beyond any real job's output.</summary>
+    public const long MaxReportedOutputBytes = 1L << 50;
+
     public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
     {
         var (agentId, token) = await enrollment.EnrollAsync(request, context.Peer, context.CancellationToken);
@@ -106,6 +109,8 @@ internal sealed class AgentRpcService(
             {
                 RpcErrors.InvalidArgument($"Chunk {chunk.Seq} has no valid stream.");
             }
+
+            RpcErrors.RequireTimestamp(chunk.At, $"chunks[seq {chunk.Seq}].at");
         }
 
         var stop = await queue.AppendOutputAsync(agent.AgentId, jobId, request.Attempt, request.Chunks, context.CancellationToken);
@@ -124,7 +129,7 @@ internal sealed class AgentRpcService(
         var running = request.RunningJobIds.Select(id => RpcErrors.ParseJobId(id, "running_job_ids")).ToList();
         if (request.Stats is { } sample)
         {
-            RpcErrors.RequireStorableText(string.Concat(sample.Disks.Select(d => d.Mount)), "stats.disks.mount");
+            RpcErrors.RequireValidStats(sample);
         }
 
         var stats = request.Stats is null ? null : ProtoJson.Stats(request.Stats);
@@ -137,6 +142,23 @@ internal sealed class AgentRpcService(
     {
         var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         var jobId = RpcErrors.ParseJobId(request.JobId);
+        var startedAt = RpcErrors.RequireTimestamp(request.StartedAt, "started_at");
+        var finishedAt = RpcErrors.RequireTimestamp(request.FinishedAt, "finished_at");
+        if (startedAt > finishedAt)
+        {
+            RpcErrors.InvalidArgument("started_at is after finished_at.");
+        }
+
+        if (request.OutputBytes is < 0 or > MaxReportedOutputBytes)
+        {
+            RpcErrors.InvalidArgument($"output_bytes must be between 0 and {MaxReportedOutputBytes} (got {request.OutputBytes}).");
+        }
+
+        if (request.Attempt < 1)
+        {
+            RpcErrors.InvalidArgument($"attempt must be 1 or more (got {request.Attempt}).");
+        }
+
         var accepted = await queue.CompleteAsync(agent.AgentId, jobId, request, context.CancellationToken);
         outputSignals.Notify(jobId);
         return new CompleteResponse { Accepted = accepted };

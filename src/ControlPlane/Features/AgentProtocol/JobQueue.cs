@@ -170,6 +170,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
         }
 
+        if (!JobStates.IsUnfinished(job.Status))
+        {
+            // A job's output never grows after its end (lost, timed out, completed): the agent drops the job.
+            RpcErrors.FailedPrecondition($"Job {jobId} has ended ({job.Status}); its output is closed.");
+        }
+
         if (chunks.Count > 0)
         {
             var inserted = 0L;
@@ -341,6 +347,11 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         if (job.Status is "queued" or "waiting" or "pending_approval")
         {
             return false;
+        }
+
+        if (job.Status == "leased")
+        {
+            RpcErrors.FailedPrecondition($"Job {jobId} was never started: call Start before Complete.");
         }
 
         var now = timeProvider.GetUtcNow();
