@@ -9,13 +9,15 @@ namespace Ops.ControlPlane.Infrastructure.Telemetry;
 /// <c>ops.host.disk.free</c> (bytes), <c>ops.host.cpu.utilization</c> (percent, 0–100),
 /// <c>ops.host.memory.used</c> (bytes), <c>ops.host.load1</c>. The snapshot is refreshed from
 /// <c>agents.last_stats</c> by the lease reaper every few seconds, so every replica exports the
-/// whole fleet whichever replica the agents talk to.
+/// whole fleet whichever replica the agents talk to. The instruments live on the process-wide
+/// meter, registered once; a process hosting several control planes (the tests) reports the
+/// union of their snapshots.
 /// </summary>
-internal sealed class FleetMetrics
+internal sealed class FleetMetrics : IDisposable
 {
-    private volatile IReadOnlyList<Sample> _samples = [];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<FleetMetrics, IReadOnlyList<Sample>> Snapshots = new();
 
-    public FleetMetrics()
+    static FleetMetrics()
     {
         OpsTelemetry.Meter.CreateObservableGauge("ops.host.disk.free", () => Disks(d => d.FreeBytes), "By", "Free bytes per mount of each agent's host (latest heartbeat).");
         OpsTelemetry.Meter.CreateObservableGauge("ops.host.disk.total", () => Disks(d => d.TotalBytes), "By", "Total bytes per mount of each agent's host (latest heartbeat).");
@@ -23,6 +25,10 @@ internal sealed class FleetMetrics
         OpsTelemetry.Meter.CreateObservableGauge("ops.host.memory.used", () => Hosts(s => s.MemoryUsedBytes), "By", "Memory used on each agent's host (latest heartbeat).");
         OpsTelemetry.Meter.CreateObservableGauge("ops.host.load1", () => Hosts(s => s.Load1), "{load}", "One-minute load average of each agent's host (latest heartbeat).");
     }
+
+    private static IEnumerable<Sample> All => Snapshots.Values.SelectMany(s => s);
+
+    public void Dispose() => Snapshots.TryRemove(this, out _);
 
     /// <summary>Replaces the snapshot with the latest samples of online agents.</summary>
     /// <param name="samples">Agent id, hostname and the <c>last_stats</c> JSON written by Heartbeat (<c>ProtoJson.Stats</c>).</param>
@@ -46,14 +52,14 @@ internal sealed class FleetMetrics
             }
         }
 
-        _samples = parsed;
+        Snapshots[this] = parsed;
     }
 
-    private IEnumerable<Measurement<double>> Hosts(Func<Sample, double> value) =>
-        _samples.Select(s => new Measurement<double>(value(s), new KeyValuePair<string, object?>("agent_id", s.AgentId), new KeyValuePair<string, object?>("hostname", s.Hostname)));
+    private static IEnumerable<Measurement<double>> Hosts(Func<Sample, double> value) =>
+        All.Select(s => new Measurement<double>(value(s), new KeyValuePair<string, object?>("agent_id", s.AgentId), new KeyValuePair<string, object?>("hostname", s.Hostname)));
 
-    private IEnumerable<Measurement<double>> Disks(Func<Disk, double> value) =>
-        _samples.SelectMany(s => s.Disks.Select(d => new Measurement<double>(
+    private static IEnumerable<Measurement<double>> Disks(Func<Disk, double> value) =>
+        All.SelectMany(s => s.Disks.Select(d => new Measurement<double>(
             value(d),
             new KeyValuePair<string, object?>("agent_id", s.AgentId),
             new KeyValuePair<string, object?>("hostname", s.Hostname),
