@@ -13,6 +13,7 @@ using Ops.ControlPlane.Features.Health;
 using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
+using Ops.ControlPlane.Features.Webhooks;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Events;
@@ -35,6 +36,7 @@ internal static class ApiExtensions
         builder.AddOpsEvents();
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
+        builder.AddWebhooks();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -121,6 +123,7 @@ internal static class ApiExtensions
         app.MapAgentsEndpoints();
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
+        app.MapWebhooksEndpoints();
         app.MapAgentProtocol();
         return app;
     }
