@@ -1,3 +1,4 @@
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Http;
@@ -16,8 +17,7 @@ internal static class WebhooksEndpoints
     {
         var group = routes.MapGroup("/api/v1/webhooks")
             .WithTags("Webhooks")
-            .RequireAuthorization(Roles.Admin)
-            .WithRequestValidation();
+            .RequireAuthorization(Roles.Admin);
 
         group.MapPut("/{name}", PutWebhook)
             .WithName(nameof(PutWebhook))
@@ -64,17 +64,41 @@ internal static class WebhooksEndpoints
     }
 
     public static async Task<Results<Created<WebhookResponse>, Ok<WebhookResponse>, ValidationProblem>> PutWebhook(
-        string name, PutWebhookRequest request, HttpContext httpContext, WebhookStore store, WebhookTargetGuard guard, CancellationToken cancellationToken)
+        string name,
+        PutWebhookRequest? request,
+        HttpContext httpContext,
+        IValidator<PutWebhookRequest> validator,
+        WebhookStore store,
+        WebhookTargetGuard guard,
+        CancellationToken cancellationToken)
     {
+        // Every error at once: the name, the body's shape, then (when the URL is well formed) its addresses.
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!WebhookNames.IsValid(name))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [WebhookNames.Rule] });
+            errors["name"] = [WebhookNames.Rule];
         }
 
-        var urlErrors = await guard.CheckUrlAsync(request.Url!, cancellationToken);
-        if (urlErrors.Count > 0)
+        if (request is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["url"] = urlErrors.ToArray() });
+            errors["body"] = ["A JSON body is required."];
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var result = await validator.ValidateAsync(request, cancellationToken);
+        foreach (var group in result.Errors.GroupBy(e => ErrorKeys.ToJsonPath(e.PropertyName), StringComparer.Ordinal))
+        {
+            errors[group.Key] = group.Select(e => e.ErrorMessage).Distinct().ToArray();
+        }
+
+        if (!errors.ContainsKey("url") && await guard.CheckUrlAsync(request.Url!, cancellationToken) is { Count: > 0 } urlErrors)
+        {
+            errors["url"] = urlErrors.ToArray();
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
         }
 
         var (webhook, created) = await store.PutAsync(name, request, Caller.From(httpContext), cancellationToken);
