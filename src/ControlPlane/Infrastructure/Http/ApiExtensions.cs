@@ -7,6 +7,7 @@ using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
+using Ops.ControlPlane.Features.Alerts;
 using Ops.ControlPlane.Features.Audit;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
@@ -37,6 +38,7 @@ internal static class ApiExtensions
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
         builder.AddWebhooks();
+        builder.AddAlerts();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -124,6 +126,7 @@ internal static class ApiExtensions
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
         app.MapWebhooksEndpoints();
+        app.MapAlertsEndpoints();
         app.MapAgentProtocol();
         return app;
     }
