@@ -1,3 +1,4 @@
+using Ops.ControlPlane.Tests.TestSupport;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -37,7 +38,7 @@ internal static class AgentEnroller
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                var client = new AgentServiceClient(pool.ForAgent(i));
+                var client = new AgentClient(pool.ForAgent(i));
                 var request = new EnrollRequest { EnrollmentToken = enrollmentToken, Hostname = $"{prefix}-{i}", AgentVersion = "bench" };
                 request.Capabilities.Add("agent.ping");
                 var enrolled = await client.EnrollAsync(request, DateTimeOffset.UtcNow.AddSeconds(60), ct);

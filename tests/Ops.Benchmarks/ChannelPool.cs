@@ -1,4 +1,5 @@
-using Ops.Contracts.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Ops.Benchmarks;
 
@@ -36,7 +37,7 @@ internal sealed class ChannelPool(Uri address, int agentsPerChannel) : IDisposab
         {
             while (_channels.Count <= slot)
             {
-                _channels.Add(GrpcChannel.ForAddress(address));
+                _channels.Add(Ops.Contracts.Agent.AgentChannels.Create(address));
             }
 
             return _channels[slot];

@@ -1,3 +1,4 @@
+using Ops.ControlPlane.Tests.TestSupport;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using Ops.Contracts.Agent;
@@ -11,7 +12,7 @@ namespace Ops.Benchmarks;
 /// <c>Start</c> response. One operation at a time, so this is latency, not throughput. The agents
 /// are simulated in this process: real gRPC clients of the wire layer, each keeping a Pull open.
 /// </summary>
-internal sealed class DispatchLatencyBenchmark(HttpClient api, IReadOnlyList<(string Id, AgentServiceClient Client)> agents)
+internal sealed class DispatchLatencyBenchmark(HttpClient api, IReadOnlyList<(string Id, AgentClient Client)> agents)
 {
     public sealed record Result(int Samples, double PostP50, double PullP50, double PullP95, double PullP99, double StartP50, double StartP95, double StartP99);
 

@@ -118,7 +118,7 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     {
         idle = await new IdleAgentsBenchmark(api, grpcAddress, controlPlane, postgres).RunAsync(options.IdleAgentLevels, ct);
     }
-    catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or Ops.Contracts.Grpc.RpcException)
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or Grpc.Core.RpcException)
     {
         failures.Add($"idle agents: {e.Message}");
     }

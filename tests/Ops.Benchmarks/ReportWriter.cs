@@ -1,3 +1,4 @@
+using Ops.ControlPlane.Tests.TestSupport;
 using System.Globalization;
 using System.Text;
 
@@ -25,7 +26,7 @@ internal static class ReportWriter
             : $"- commit: {r.Commit}");
         Line(s, $"- machine: {Environment.ProcessorCount} cores ({ProcStat.CpuModel()}), {ProcStat.MemoryTotalBytes() / (1024.0 * MiB):F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
         Line(s, $"- control plane: the real process (Release, server GC) on its embedded PostgreSQL {r.PostgresVersion} (Unix socket, `fsync` and `synchronous_commit` on; only the Pull lease commits asynchronously), REST over HTTP/1.1 and agent gRPC over h2c on 127.0.0.1");
-        Line(s, "- agents: **simulated in the benchmark process** (sections 1, 2, 4): real gRPC clients of our wire layer (`AgentServiceClient` over `GrpcChannel`) doing what Ops.Agent does — one Pull outstanding asking for its free slots, then Start → Complete with a small `agent.ping` result — but running nothing. Section 5 is the real `Ops.Agent` process.");
+        Line(s, "- agents: **simulated in the benchmark process** (sections 1, 2, 4): real gRPC clients of our wire layer (`AgentClient` over `GrpcChannel`) doing what Ops.Agent does — one Pull outstanding asking for its free slots, then Start → Complete with a small `agent.ping` result — but running nothing. Section 5 is the real `Ops.Agent` process.");
         Line(s, "- everything (control plane, PostgreSQL, load generator, agents) shares the same 2 cores, so CPU is sampled from /proc for each window");
         Line(s);
 

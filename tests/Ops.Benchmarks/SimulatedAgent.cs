@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Ops.Benchmarks;
 

@@ -7,9 +7,17 @@ internal sealed class AgentSession
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(10);
 
     private long heartbeatIntervalTicks = DefaultHeartbeatInterval.Ticks;
+    private string? agentToken;
 
     /// <summary>The agent id once enrolled or loaded.</summary>
     public string AgentId { get; set; } = string.Empty;
+
+    /// <summary>The agent token once enrolled or loaded; sent on every call but Enroll (<see cref="Ops.Contracts.Agent.AgentTokenInterceptor"/>).</summary>
+    public string? AgentToken
+    {
+        get => Volatile.Read(ref agentToken);
+        set => Volatile.Write(ref agentToken, value);
+    }
 
     /// <summary>The current heartbeat interval (from Enroll or the latest Heartbeat response).</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromTicks(Interlocked.Read(ref heartbeatIntervalTicks));

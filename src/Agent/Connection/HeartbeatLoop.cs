@@ -14,7 +14,7 @@ namespace Ops.Agent.Connection;
 /// interval. Failures are logged and the next beat is sent on schedule; UNAUTHENTICATED is fatal.
 /// </summary>
 internal sealed class HeartbeatLoop(
-    AgentServiceClient client,
+    AgentService.AgentServiceClient client,
     RunningJobs jobs,
     HostStatsSampler sampler,
     AgentSession session,
@@ -33,7 +33,7 @@ internal sealed class HeartbeatLoop(
             {
                 var request = new HeartbeatRequest { Stats = sampler.Sample() };
                 request.RunningJobIds.AddRange(jobs.JobIds());
-                var response = await client.HeartbeatAsync(request, timeProvider.GetUtcNow() + CallTimeout, cancellationToken).ConfigureAwait(false);
+                var response = await client.HeartbeatAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
                 session.UpdateHeartbeatInterval(response.HeartbeatIntervalMs);
                 foreach (var jobId in response.CancelJobIds)
                 {

@@ -20,7 +20,7 @@ internal sealed class PullLoop
 {
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(10);
 
-    private readonly AgentServiceClient client;
+    private readonly AgentService.AgentServiceClient client;
     private readonly RunningJobs jobs;
     private readonly JobRunner runner;
     private readonly AgentOptions options;
@@ -30,7 +30,7 @@ internal sealed class PullLoop
 
     /// <summary>Creates the loop.</summary>
     public PullLoop(
-        AgentServiceClient client,
+        AgentService.AgentServiceClient client,
         RunningJobs jobs,
         JobRunner runner,
         IOptions<AgentOptions> options,
@@ -65,8 +65,8 @@ internal sealed class PullLoop
                     async token =>
                     {
                         ConnectionLog.Pulling(logger, request.MaxJobs, request.WaitMs);
-                        var deadline = timeProvider.GetUtcNow() + TimeSpan.FromMilliseconds(request.WaitMs) + DeadlineMargin;
-                        return await client.PullAsync(request, deadline, token).ConfigureAwait(false);
+                        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(request.WaitMs) + DeadlineMargin;
+                        return await client.PullAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false);
                     },
                     pullCancellation.Token).ConfigureAwait(false);
             }

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 
 namespace Ops.Agent.Connection;
 
@@ -33,7 +33,7 @@ internal static class RpcErrors
     /// <summary>A short description for logs: the gRPC status and detail, or the exception message.</summary>
     public static string Describe(Exception exception) => exception switch
     {
-        RpcException rpc => $"{rpc.StatusCode}: {rpc.Detail}",
+        RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
         _ => exception.Message,
     };
 

@@ -14,8 +14,13 @@ using Ops.Agent.Jobs;
 using Ops.Agent.Policy;
 using Ops.Agent.Redaction;
 using Ops.Agent.Telemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Ops.Contracts.Agent;
-using Ops.Contracts.Grpc;
+using Ops.Contracts.Agent.V1;
+using Grpc.Net.Client;
 
 namespace Ops.Agent.Hosting;
 
@@ -46,10 +51,8 @@ internal static class AgentHostingExtensions
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => GrpcChannel.ForAddress(
-            new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ControlPlaneUrl),
-            new GrpcChannelOptions { TimeProvider = sp.GetRequiredService<TimeProvider>() }));
-        services.AddSingleton(sp => new AgentServiceClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton(sp => AgentChannels.Create(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ControlPlaneUrl)));
+        services.AddSingleton(sp => AgentChannels.Client(sp.GetRequiredService<GrpcChannel>(), () => sp.GetRequiredService<AgentSession>().AgentToken));
 
         services.AddSingleton<AgentLifetime>();
         services.AddSingleton<AgentSession>();
@@ -76,6 +79,17 @@ internal static class AgentHostingExtensions
         }
 
         services.AddHostedService<AgentWorker>();
+
+        // OpenTelemetry (DESIGN.md §10): job spans continue the operation's trace; gRPC and HTTP
+        // client calls are traced; OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("ops-agent", serviceVersion: AgentVersion.Current))
+            .WithTracing(t => t.AddSource(AgentTelemetry.Name).AddGrpcClientInstrumentation().AddHttpClientInstrumentation())
+            .WithMetrics(m => m.AddHttpClientInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
 
         builder.Logging.AddSimpleConsole(o =>
         {

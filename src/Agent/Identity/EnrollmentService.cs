@@ -21,7 +21,7 @@ internal sealed class EnrollmentService
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly AgentServiceClient client;
+    private readonly AgentService.AgentServiceClient client;
     private readonly IdentityStore store;
     private readonly AgentSession session;
     private readonly AgentOptions options;
@@ -32,7 +32,7 @@ internal sealed class EnrollmentService
 
     /// <summary>Creates the service.</summary>
     public EnrollmentService(
-        AgentServiceClient client,
+        AgentService.AgentServiceClient client,
         IdentityStore store,
         AgentSession session,
         IOptions<AgentOptions> options,
@@ -78,7 +78,7 @@ internal sealed class EnrollmentService
             identity = await EnrollAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        client.AgentToken = identity.AgentToken;
+        session.AgentToken = identity.AgentToken;
         session.AgentId = identity.AgentId;
         return identity;
     }
@@ -108,7 +108,7 @@ internal sealed class EnrollmentService
         try
         {
             response = await retry.ExecuteAsync(
-                async token => await client.EnrollAsync(request, timeProvider.GetUtcNow() + CallTimeout, token).ConfigureAwait(false),
+                async token => await client.EnrollAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!RpcErrors.IsCancellation(ex, cancellationToken) && !RpcErrors.IsTransient(ex))

@@ -37,7 +37,7 @@ internal sealed class JobOutputPump : IJobOutput
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly AgentServiceClient client;
+    private readonly AgentService.AgentServiceClient client;
     private readonly RunningJob job;
     private readonly ResiliencePipeline retry;
     private readonly TimeProvider timeProvider;
@@ -65,7 +65,7 @@ internal sealed class JobOutputPump : IJobOutput
 
     /// <summary>Creates the pump; call <see cref="Start"/> before writing.</summary>
     public JobOutputPump(
-        AgentServiceClient client,
+        AgentService.AgentServiceClient client,
         RunningJob job,
         ResiliencePipeline retry,
         TimeProvider timeProvider,
@@ -350,7 +350,7 @@ internal sealed class JobOutputPump : IJobOutput
         try
         {
             var response = await retry.ExecuteAsync(
-                async token => await client.AppendOutputAsync(request, timeProvider.GetUtcNow() + CallTimeout, token).ConfigureAwait(false),
+                async token => await client.AppendOutputAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: token).ConfigureAwait(false),
                 hardStop).ConfigureAwait(false);
             if (response.CancelRequested)
             {

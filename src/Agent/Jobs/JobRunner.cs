@@ -37,7 +37,7 @@ internal sealed class JobRunner
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly AgentServiceClient client;
+    private readonly AgentService.AgentServiceClient client;
     private readonly RunningJobs jobs;
     private readonly AgentOptions options;
     private readonly AgentCapabilities capabilities;
@@ -52,7 +52,7 @@ internal sealed class JobRunner
 
     /// <summary>Creates the runner.</summary>
     public JobRunner(
-        AgentServiceClient client,
+        AgentService.AgentServiceClient client,
         RunningJobs jobs,
         IOptions<AgentOptions> options,
         AgentCapabilities capabilities,
@@ -99,6 +99,7 @@ internal sealed class JobRunner
 
     private async Task RunAsync(RunningJob job)
     {
+        using var activity = Telemetry.AgentTelemetry.StartJob(job.Assignment);
         var slotTaken = false;
         try
         {
@@ -150,7 +151,7 @@ internal sealed class JobRunner
         {
             var request = new StartRequest { JobId = job.JobId, Attempt = job.Attempt };
             response = await retry.ExecuteAsync(
-                async token => await client.StartAsync(request, Deadline(), token).ConfigureAwait(false),
+                async token => await client.StartAsync(request, deadline: Deadline(), cancellationToken: token).ConfigureAwait(false),
                 job.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (RpcErrors.IsJobGone(ex))
@@ -328,7 +329,7 @@ internal sealed class JobRunner
         try
         {
             var response = await retry.ExecuteAsync(
-                async token => await client.CompleteAsync(request, Deadline(), token).ConfigureAwait(false),
+                async token => await client.CompleteAsync(request, deadline: Deadline(), cancellationToken: token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
             spool.Delete(request.JobId, request.Attempt);
             if (response.Accepted)
@@ -359,5 +360,5 @@ internal sealed class JobRunner
         return completion;
     }
 
-    private DateTimeOffset Deadline() => timeProvider.GetUtcNow() + CallTimeout;
+    private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Ops.Agent.Executors;
 using Ops.Agent.Tests.TestSupport;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 
 namespace Ops.Agent.Tests.Jobs;
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 
 namespace Ops.Agent.Tests.TestSupport;
 
@@ -90,8 +90,10 @@ public sealed class FakeControlPlane : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(new Service(this));
         app = builder.Build();
-        app.MapGrpcService(CreateDefinition());
+        app.MapGrpcService<Service>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Address = new Uri(address);
@@ -141,54 +143,56 @@ public sealed class FakeControlPlane : IAsyncDisposable
         old.TrySetResult();
     }
 
-    private GrpcServiceDefinition CreateDefinition() => new GrpcServiceDefinition("ops.agent.v1.AgentService")
-        .AddUnaryMethod<EnrollRequest, EnrollResponse>("Enroll", (request, context) =>
+    private Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)
+    {
+        Record("Enroll", request, context);
+        if (request.EnrollmentToken != EnrollmentToken)
         {
-            Record("Enroll", request, context);
-            if (request.EnrollmentToken != EnrollmentToken)
-            {
-                throw new RpcException(StatusCode.Unauthenticated, "invalid enrollment token");
-            }
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid enrollment token"));
+        }
 
-            return Task.FromResult(new EnrollResponse { AgentId = AgentId, AgentToken = AgentToken, HeartbeatIntervalMs = HeartbeatIntervalMs });
-        })
-        .AddUnaryMethod<PullRequest, PullResponse>("Pull", PullAsync)
-        .AddUnaryMethod<StartRequest, StartResponse>("Start", (request, context) =>
-        {
-            Authorize("Start", request, context);
-            return Task.FromResult(new StartResponse { Proceed = Proceed(request) });
-        })
-        .AddUnaryMethod<AppendOutputRequest, AppendOutputResponse>("AppendOutput", (request, context) =>
-        {
-            Authorize("AppendOutput", request, context);
-            return Task.FromResult(new AppendOutputResponse { CancelRequested = CancelOnOutput.ContainsKey(request.JobId) });
-        })
-        .AddUnaryMethod<HeartbeatRequest, HeartbeatResponse>("Heartbeat", (request, context) =>
-        {
-            Authorize("Heartbeat", request, context);
-            var response = new HeartbeatResponse { HeartbeatIntervalMs = HeartbeatIntervalMs };
-            while (HeartbeatCancels.TryDequeue(out var jobId))
-            {
-                response.CancelJobIds.Add(jobId);
-            }
+        return Task.FromResult(new EnrollResponse { AgentId = AgentId, AgentToken = AgentToken, HeartbeatIntervalMs = HeartbeatIntervalMs });
+    }
 
-            return Task.FromResult(response);
-        })
-        .AddUnaryMethod<CompleteRequest, CompleteResponse>("Complete", (request, context) =>
+    private Task<StartResponse> StartJobAsync(StartRequest request, ServerCallContext context)
+    {
+        Authorize("Start", request, context);
+        return Task.FromResult(new StartResponse { Proceed = Proceed(request) });
+    }
+
+    private Task<AppendOutputResponse> AppendOutputAsync(AppendOutputRequest request, ServerCallContext context)
+    {
+        Authorize("AppendOutput", request, context);
+        return Task.FromResult(new AppendOutputResponse { CancelRequested = CancelOnOutput.ContainsKey(request.JobId) });
+    }
+
+    private Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
+    {
+        Authorize("Heartbeat", request, context);
+        var response = new HeartbeatResponse { HeartbeatIntervalMs = HeartbeatIntervalMs };
+        while (HeartbeatCancels.TryDequeue(out var jobId))
         {
-            Authorize("Complete", request, context);
-            if (CompleteFailures.TryDequeue(out var failure))
-            {
-                throw new RpcException(failure, "injected failure");
-            }
+            response.CancelJobIds.Add(jobId);
+        }
 
-            if (CompleteAccepted)
-            {
-                Results.TryAdd((request.JobId, request.Attempt), request);
-            }
+        return Task.FromResult(response);
+    }
 
-            return Task.FromResult(new CompleteResponse { Accepted = CompleteAccepted });
-        });
+    private Task<CompleteResponse> CompleteAsync(CompleteRequest request, ServerCallContext context)
+    {
+        Authorize("Complete", request, context);
+        if (CompleteFailures.TryDequeue(out var failure))
+        {
+            throw new RpcException(new Status(failure, "injected failure"));
+        }
+
+        if (CompleteAccepted)
+        {
+            Results.TryAdd((request.JobId, request.Attempt), request);
+        }
+
+        return Task.FromResult(new CompleteResponse { Accepted = CompleteAccepted });
+    }
 
     private async Task<PullResponse> PullAsync(PullRequest request, ServerCallContext context)
     {
@@ -198,7 +202,7 @@ public sealed class FakeControlPlane : IAsyncDisposable
             Authorize("Pull", request, context);
             if (Interlocked.Decrement(ref pullFailuresLeft) >= 0)
             {
-                throw new RpcException(PullFailure, "injected pull failure");
+                throw new RpcException(new Status(PullFailure, "injected pull failure"));
             }
 
             var waitUntil = DateTimeOffset.UtcNow.AddMilliseconds(Math.Min(request.WaitMs, 30_000));
@@ -248,12 +252,28 @@ public sealed class FakeControlPlane : IAsyncDisposable
     private void Authorize(string method, IMessage request, ServerCallContext context)
     {
         Record(method, request, context);
-        if (Revoked || context.RequestHeaders.Get("authorization") != "Bearer " + AgentToken)
+        if (Revoked || context.RequestHeaders.GetValue("authorization") != "Bearer " + AgentToken)
         {
-            throw new RpcException(StatusCode.Unauthenticated, "unknown or revoked agent token");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown or revoked agent token"));
         }
     }
 
     private void Record(string method, IMessage request, ServerCallContext context) =>
-        Calls.Enqueue(new RecordedCall(method, request, context.RequestHeaders.Get("authorization"), DateTimeOffset.UtcNow));
+        Calls.Enqueue(new RecordedCall(method, request, context.RequestHeaders.GetValue("authorization"), DateTimeOffset.UtcNow));
+
+    /// <summary>The generated service base bound to this fake's in-memory state.</summary>
+    private sealed class Service(FakeControlPlane fake) : AgentService.AgentServiceBase
+    {
+        public override Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context) => fake.EnrollAsync(request, context);
+
+        public override Task<PullResponse> Pull(PullRequest request, ServerCallContext context) => fake.PullAsync(request, context);
+
+        public override Task<StartResponse> Start(StartRequest request, ServerCallContext context) => fake.StartJobAsync(request, context);
+
+        public override Task<AppendOutputResponse> AppendOutput(AppendOutputRequest request, ServerCallContext context) => fake.AppendOutputAsync(request, context);
+
+        public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) => fake.HeartbeatAsync(request, context);
+
+        public override Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context) => fake.CompleteAsync(request, context);
+    }
 }

@@ -71,4 +71,16 @@ public sealed class GrpcJsControlPlaneTests(OpsGrpcFactory factory) : IClassFixt
         Assert.Equal(4, Code(Step("deadlineExceeded")));
         Assert.True(Step("afterDeadline").GetProperty("ok").GetBoolean(), "the server keeps serving after a deadline");
     }
+
+    [Fact]
+    public async Task GzipCompressedRequestsFromGrpcJs_AreAccepted()
+    {
+        var (_, agent) = await factory.EnrollAgentAsync();
+
+        var result = await NodeInterop.RunAgentClientAsync(
+            $"127.0.0.1:{factory.GrpcPort}", "Heartbeat", """{"running_job_ids":[]}""", "--token", agent.AgentToken!, "--gzip", "--deadline-ms", "20000");
+
+        Assert.True(result.GetProperty("ok").GetBoolean(), result.ToString());
+        Assert.True(result.GetProperty("response").GetProperty("heartbeat_interval_ms").GetInt32() > 0);
+    }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 using Ops.ControlPlane.Infrastructure.Auth;
 
 namespace Ops.ControlPlane.Tests.TestSupport;
@@ -36,11 +36,11 @@ public class OpsGrpcFactory : OpsApiFactory
     protected override void StartHost() => StartServer();
 
     /// <summary>A gRPC client of this replica, optionally authenticated with an agent token.</summary>
-    public AgentServiceClient CreateAgentClient(string? agentToken = null) =>
-        new(GrpcChannel.ForAddress(GrpcAddress)) { AgentToken = agentToken };
+    public AgentClient CreateAgentClient(string? agentToken = null) =>
+        new(GrpcAddress, agentToken);
 
     /// <summary>Creates an enrollment token over REST and enrolls a new agent over gRPC.</summary>
-    public async Task<(string AgentId, AgentServiceClient Client)> EnrollAgentAsync(
+    public async Task<(string AgentId, AgentClient Client)> EnrollAgentAsync(
         IReadOnlyDictionary<string, string>? labels = null, string[]? capabilities = null)
     {
         var admin = CreateClient(Roles.Admin);

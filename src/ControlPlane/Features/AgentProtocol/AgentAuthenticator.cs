@@ -1,6 +1,6 @@
 using Dapper;
 using Npgsql;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 using Ops.ControlPlane.Infrastructure.Auth;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
@@ -16,7 +16,7 @@ internal sealed class AgentAuthenticator(NpgsqlDataSource dataSource, TimeProvid
     /// <exception cref="RpcException">UNAUTHENTICATED: missing, malformed, unknown or revoked token.</exception>
     public async Task<AgentIdentity> AuthenticateAsync(ServerCallContext context, bool touch, CancellationToken cancellationToken)
     {
-        var header = context.RequestHeaders.Get("authorization");
+        var header = context.RequestHeaders.GetValue("authorization");
         const string scheme = "Bearer ";
         if (header is null || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length <= scheme.Length)
         {

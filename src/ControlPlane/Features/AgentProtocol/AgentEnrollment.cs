@@ -20,7 +20,7 @@ internal sealed class AgentEnrollment(NpgsqlDataSource dataSource, AuditWriter a
     public const int MaxCapabilities = 200;
 
     /// <summary>Returns the new agent's id and token.</summary>
-    /// <exception cref="Ops.Contracts.Grpc.RpcException">INVALID_ARGUMENT for a malformed request; UNAUTHENTICATED for an unusable token.</exception>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT for a malformed request; UNAUTHENTICATED for an unusable token.</exception>
     public async Task<(Guid AgentId, string AgentToken)> EnrollAsync(EnrollRequest request, string peer, CancellationToken cancellationToken)
     {
         Validate(request);

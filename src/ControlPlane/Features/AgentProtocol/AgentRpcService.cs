@@ -1,18 +1,18 @@
-using Ops.Contracts.Agent;
+using Grpc.Core;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
 using Ops.ControlPlane.Features.Agents;
 using Ops.ControlPlane.Features.Dispatch;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
 
 /// <summary>
-/// <c>ops.agent.v1.AgentService</c> (DESIGN.md §4): the six unary RPCs agents call. Every RPC but
-/// <c>Enroll</c> is authenticated by the agent token. <c>Pull</c> is the downlink: it waits on the
-/// agent's in-process wake-up signal (fed locally and by <c>LISTEN ops_jobs</c>) and returns as
-/// soon as work or a cancellation arrives, at the latest after <c>wait_ms</c> (≤ 30 s). A caller
-/// deadline shorter than the wait ends the call with DEADLINE_EXCEEDED, as for any RPC: agents set
-/// their deadline beyond <c>wait_ms</c>.
+/// <c>ops.agent.v1.AgentService</c> (DESIGN.md §4) on Grpc.AspNetCore: the six unary RPCs agents
+/// call. Every RPC but <c>Enroll</c> is authenticated by the agent token before its request is
+/// looked at. <c>Pull</c> is the downlink: it waits on the agent's in-process wake-up signal (fed
+/// locally and by <c>LISTEN ops_jobs</c>) and returns as soon as work or a cancellation arrives,
+/// at the latest after <c>wait_ms</c> (≤ 30 s); when the host stops, waiting Pulls end at once
+/// with UNAVAILABLE so they never hold shutdown. A caller deadline shorter than the wait ends the
+/// call with DEADLINE_EXCEEDED, as for any RPC: agents set their deadline beyond <c>wait_ms</c>.
 /// </summary>
 internal sealed class AgentRpcService(
     AgentAuthenticator authenticator,
@@ -22,26 +22,18 @@ internal sealed class AgentRpcService(
     JobOutputSignals outputSignals,
     AgentOptions agentOptions,
     AgentProtocolOptions options,
-    TimeProvider timeProvider)
+    IHostApplicationLifetime lifetime,
+    TimeProvider timeProvider) : AgentService.AgentServiceBase
 {
-    /// <summary>The service definition to map on the gRPC endpoint.</summary>
-    public GrpcServiceDefinition Definition() =>
-        new GrpcServiceDefinition(AgentServiceMethods.ServiceName)
-            .AddUnaryMethod<EnrollRequest, EnrollResponse>(AgentServiceMethods.EnrollMethodName, Enroll)
-            .AddUnaryMethod<PullRequest, PullResponse>(AgentServiceMethods.PullMethodName, Pull)
-            .AddUnaryMethod<StartRequest, StartResponse>(AgentServiceMethods.StartMethodName, Start)
-            .AddUnaryMethod<AppendOutputRequest, AppendOutputResponse>(AgentServiceMethods.AppendOutputMethodName, AppendOutput)
-            .AddUnaryMethod<HeartbeatRequest, HeartbeatResponse>(AgentServiceMethods.HeartbeatMethodName, Heartbeat)
-            .AddUnaryMethod<CompleteRequest, CompleteResponse>(AgentServiceMethods.CompleteMethodName, Complete);
-
-    public async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
+    public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
     {
         var (agentId, token) = await enrollment.EnrollAsync(request, context.Peer, context.CancellationToken);
         return new EnrollResponse { AgentId = agentId.ToString(), AgentToken = token, HeartbeatIntervalMs = agentOptions.HeartbeatIntervalMs };
     }
 
-    public async Task<PullResponse> Pull(PullRequest request, ServerCallContext context)
+    public override async Task<PullResponse> Pull(PullRequest request, ServerCallContext context)
     {
+        var agent = await authenticator.AuthenticateAsync(context, touch: true, context.CancellationToken);
         if (request.MaxJobs < 0 || request.MaxJobs > options.MaxJobsPerPull)
         {
             RpcErrors.InvalidArgument($"max_jobs must be between 0 and {options.MaxJobsPerPull}.");
@@ -52,19 +44,24 @@ internal sealed class AgentRpcService(
             RpcErrors.InvalidArgument("wait_ms must be 0 or more.");
         }
 
-        var cancellationToken = context.CancellationToken;
-        var agent = await authenticator.AuthenticateAsync(context, touch: true, cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellationToken = linked.Token;
         var now = timeProvider.GetUtcNow();
         var waitUntil = now + TimeSpan.FromMilliseconds(Math.Min(request.WaitMs, options.MaxPullWait.TotalMilliseconds));
         while (true)
         {
             var signal = wakeups.Subscribe(agent.AgentId);
-            var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, cancellationToken);
+            var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, context.CancellationToken);
             var response = new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
             var remaining = waitUntil - timeProvider.GetUtcNow();
             if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0 || remaining <= TimeSpan.Zero)
             {
                 return response;
+            }
+
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                RpcErrors.Unavailable("The control plane is shutting down; pull again.");
             }
 
             try
@@ -75,18 +72,23 @@ internal sealed class AgentRpcService(
             {
                 return response;
             }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                RpcErrors.Unavailable("The control plane is shutting down; pull again.");
+            }
         }
     }
 
-    public async Task<StartResponse> Start(StartRequest request, ServerCallContext context)
+    public override async Task<StartResponse> Start(StartRequest request, ServerCallContext context)
     {
-        var jobId = RpcErrors.ParseJobId(request.JobId);
         var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        var jobId = RpcErrors.ParseJobId(request.JobId);
         return new StartResponse { Proceed = await queue.StartAsync(agent.AgentId, jobId, request.Attempt, context.CancellationToken) };
     }
 
-    public async Task<AppendOutputResponse> AppendOutput(AppendOutputRequest request, ServerCallContext context)
+    public override async Task<AppendOutputResponse> AppendOutput(AppendOutputRequest request, ServerCallContext context)
     {
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         var jobId = RpcErrors.ParseJobId(request.JobId);
         if (request.Chunks.Count > 10_000)
         {
@@ -106,14 +108,14 @@ internal sealed class AgentRpcService(
             }
         }
 
-        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         var stop = await queue.AppendOutputAsync(agent.AgentId, jobId, request.Attempt, request.Chunks, context.CancellationToken);
         outputSignals.Notify(jobId);
         return new AppendOutputResponse { CancelRequested = stop };
     }
 
-    public async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+    public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
+        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         if (request.RunningJobIds.Count > 10_000)
         {
             RpcErrors.InvalidArgument("At most 10,000 running job ids.");
@@ -125,17 +127,16 @@ internal sealed class AgentRpcService(
             RpcErrors.RequireStorableText(string.Concat(sample.Disks.Select(d => d.Mount)), "stats.disks.mount");
         }
 
-        var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
         var stats = request.Stats is null ? null : ProtoJson.Stats(request.Stats);
         var response = new HeartbeatResponse { HeartbeatIntervalMs = agentOptions.HeartbeatIntervalMs };
         response.CancelJobIds.AddRange(await queue.HeartbeatAsync(agent.AgentId, running, stats, context.CancellationToken));
         return response;
     }
 
-    public async Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context)
+    public override async Task<CompleteResponse> Complete(CompleteRequest request, ServerCallContext context)
     {
-        var jobId = RpcErrors.ParseJobId(request.JobId);
         var agent = await authenticator.AuthenticateAsync(context, touch: false, context.CancellationToken);
+        var jobId = RpcErrors.ParseJobId(request.JobId);
         var accepted = await queue.CompleteAsync(agent.AgentId, jobId, request, context.CancellationToken);
         outputSignals.Notify(jobId);
         return new CompleteResponse { Accepted = accepted };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
 using Google.Protobuf.WellKnownTypes;
@@ -8,6 +9,7 @@ using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Infrastructure.Storage;
+using Ops.ControlPlane.Infrastructure.Telemetry;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
 
@@ -71,6 +73,8 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         {
             while (await reader.ReadAsync(cancellationToken))
             {
+                var traceparent = reader.IsDBNull(7) ? string.Empty : reader.GetString(7);
+                RecordLease(traceparent, agentId, reader.GetGuid(0), reader.GetInt32(3));
                 var queuedAt = DbTime.Utc(reader.GetDateTime(5));
                 DispatchMetrics.DispatchLatency.Record((now - queuedAt).TotalMilliseconds);
                 assignments.Add(new JobAssignment
@@ -81,7 +85,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
                     Attempt = reader.GetInt32(3),
                     Deadline = Timestamp.FromDateTimeOffset(DbTime.Utc(reader.GetDateTime(4))),
                     ParametersJson = reader.GetString(6),
-                    Traceparent = reader.IsDBNull(7) ? string.Empty : reader.GetString(7),
+                    Traceparent = traceparent,
                 });
             }
 
@@ -93,6 +97,24 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         }
 
         return (assignments, cancellations);
+    }
+
+    /// <summary>
+    /// A span <c>ops.job.lease</c> in the operation's trace (its W3C <c>traceparent</c>, taken at
+    /// submit), so one trace shows the REST POST, each job's lease and the agent's execution
+    /// (DESIGN.md §10).
+    /// </summary>
+    private static void RecordLease(string traceparent, Guid agentId, Guid jobId, int attempt)
+    {
+        if (!ActivityContext.TryParse(traceparent, null, out var parent))
+        {
+            return;
+        }
+
+        using var activity = OpsTelemetry.ActivitySource.StartActivity("ops.job.lease", ActivityKind.Internal, parent);
+        activity?.SetTag("ops.job.id", jobId.ToString());
+        activity?.SetTag("ops.agent.id", agentId.ToString());
+        activity?.SetTag("ops.job.attempt", attempt);
     }
 
     /// <summary>

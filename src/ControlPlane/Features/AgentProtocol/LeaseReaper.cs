@@ -20,6 +20,7 @@ internal sealed class LeaseReaper(
     AgentWakeups wakeups,
     AgentProtocolOptions options,
     Agents.AgentOptions agentOptions,
+    Infrastructure.Telemetry.FleetMetrics fleet,
     TimeProvider timeProvider,
     ILogger<LeaseReaper> logger) : BackgroundService
 {
@@ -125,17 +126,18 @@ internal sealed class LeaseReaper(
         return woken;
     }
 
-    /// <summary>Refreshes the queue-depth and agents-online gauges (DESIGN.md §10).</summary>
+    /// <summary>Refreshes the queue-depth, agents-online and fleet host-sample gauges (DESIGN.md §10).</summary>
     private async Task CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var (queued, online) = await connection.QuerySingleAsync<(long Queued, long Online)>(new CommandDefinition(
-            """
-            SELECT (SELECT count(*) FROM jobs WHERE status = 'queued'),
-                   (SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at > @since)
-            """,
-            new { since = timeProvider.GetUtcNow() - agentOptions.OfflineAfter }, cancellationToken: cancellationToken));
-        DispatchMetrics.SetCounts(queued, online);
+        var since = timeProvider.GetUtcNow() - agentOptions.OfflineAfter;
+        var queued = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM jobs WHERE status = 'queued'", cancellationToken: cancellationToken));
+        var online = (await connection.QueryAsync<(Guid Id, string Hostname, string? Stats)>(new CommandDefinition(
+            "SELECT id, hostname, last_stats::text FROM agents WHERE revoked_at IS NULL AND last_seen_at > @since",
+            new { since }, cancellationToken: cancellationToken))).ToList();
+        DispatchMetrics.SetCounts(queued, online.Count);
+        fleet.Update(online.Where(a => a.Stats is not null).Select(a => (a.Id, a.Hostname, a.Stats!)));
     }
 
     private void ReaperLogFailed(Exception ex) => DispatchLog.ReaperFailed(logger, ex);

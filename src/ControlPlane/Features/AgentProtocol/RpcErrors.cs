@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 
 namespace Ops.ControlPlane.Features.AgentProtocol;
 
@@ -7,16 +7,19 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 internal static class RpcErrors
 {
     [DoesNotReturn]
-    public static void Unauthenticated(string detail) => throw new RpcException(StatusCode.Unauthenticated, detail);
+    public static void Unauthenticated(string detail) => throw new RpcException(new Status(StatusCode.Unauthenticated, detail));
 
     [DoesNotReturn]
-    public static void InvalidArgument(string detail) => throw new RpcException(StatusCode.InvalidArgument, detail);
+    public static void InvalidArgument(string detail) => throw new RpcException(new Status(StatusCode.InvalidArgument, detail));
 
     [DoesNotReturn]
-    public static void NotFound(string detail) => throw new RpcException(StatusCode.NotFound, detail);
+    public static void NotFound(string detail) => throw new RpcException(new Status(StatusCode.NotFound, detail));
 
     [DoesNotReturn]
-    public static void FailedPrecondition(string detail) => throw new RpcException(StatusCode.FailedPrecondition, detail);
+    public static void FailedPrecondition(string detail) => throw new RpcException(new Status(StatusCode.FailedPrecondition, detail));
+
+    [DoesNotReturn]
+    public static void Unavailable(string detail) => throw new RpcException(new Status(StatusCode.Unavailable, detail));
 
     /// <summary>Parses a job id sent by an agent; INVALID_ARGUMENT when it is not a UUID.</summary>
     public static Guid ParseJobId(string value, string field = "job_id")

@@ -88,7 +88,8 @@ internal static class ApiExtensions
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Each agent keeps one Pull waiting: a connection (of a proxy, or of agents sharing a channel) carries thousands (DESIGN.md §3).
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 10_000;
             if (context.Configuration.GetSection("Kestrel:Endpoints").Exists())
             {
                 return;
@@ -128,6 +129,7 @@ internal static class ApiExtensions
         app.MapWebhooksEndpoints();
         app.MapAlertsEndpoints();
         app.MapAgentProtocol();
+        app.MapOpsMetrics();
         return app;
     }
 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Ops.Contracts.Grpc;
+using Grpc.Net.Client;
+using Ops.Contracts.Agent;
 
 namespace Ops.Contracts.Tests.Grpc.Interop;
 
@@ -57,7 +58,7 @@ public sealed class GrpcJsServerFixture : IAsyncLifetime
 
         var port = int.Parse(line["PORT ".Length..], CultureInfo.InvariantCulture);
         Address = new Uri($"http://127.0.0.1:{port}");
-        Channel = GrpcChannel.ForAddress(Address);
+        Channel = AgentChannels.Create(Address);
     }
 
     public async Task DisposeAsync()

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -368,6 +368,8 @@ public sealed class AgentProtocolTests(OpsGrpcFactory factory, ITestOutputHelper
                 request.Chunks.Add(Chunk(s, $"{s:D6}|{block}\n"));
             }
 
+            // This fixture's running grace is 2 s: keep the job alive as a real agent does.
+            await client.HeartbeatAsync(new HeartbeatRequest { RunningJobIds = { job.JobId } });
             await client.AppendOutputAsync(request);
             await client.AppendOutputAsync(request); // a retry changes nothing
         }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Tests.TestSupport;
 using Xunit.Abstractions;

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Grpc;
+using Grpc.Core;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Tests.TestSupport;
 
@@ -50,15 +50,9 @@ public sealed class TlsGrpcTests : IAsyncLifetime
         var admin = _factory.CreateClient(Roles.Admin);
         var token = (await (await admin.PostJsonAsync("/api/v1/enrollment-tokens", new { })).ReadJsonAsync()).GetProperty("token").GetString()!;
         var thumbprint = _certificate.Thumbprint;
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == thumbprint,
-            },
-        };
-        using var channel = GrpcChannel.ForAddress(new Uri($"https://127.0.0.1:{_factory.TlsPort}"), new GrpcChannelOptions { HttpHandler = handler });
-        var client = new AgentServiceClient(channel);
+        using var client = new AgentClient(
+            new Uri($"https://127.0.0.1:{_factory.TlsPort}"),
+            certificates: (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == thumbprint);
 
         var enrolled = await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, Hostname = "tls-host" });
         client.AgentToken = enrolled.AgentToken;
