@@ -155,8 +155,22 @@ internal sealed class AlertEvaluator(
 
         var info = new AlertSubjectInfo(agentId, agent?.Hostname, null);
         var lastSeen = DbTime.Utc(agent?.LastSeenAt);
+        // A silent agent's last sample is stale: nothing new starts or fires on old data, and a firing
+        // alert keeps firing until the agent reports again (agent_offline rules say it is silent); a
+        // pending one is dropped below, as the condition is no longer seen to hold.
+        var stale = lastSeen is not { } seen || now - seen >= agentOptions.OfflineAfter;
         foreach (var rule in rules.Where(r => targeting.Contains(r.Name)))
         {
+            if (stale && rule.Metric != AlertMetricNames.AgentOffline)
+            {
+                foreach (var key in active.Where(a => a.Key.RuleName == rule.Name && a.Value.State == "firing").Select(a => a.Key).ToList())
+                {
+                    active.Remove(key);
+                }
+
+                continue;
+            }
+
             foreach (var observation in HostRuleEvaluation.Observe(rule, agentId, agent!.LastStats, lastSeen, now, agentOptions.OfflineAfter))
             {
                 active.Remove((rule.Name, observation.Subject), out var current);

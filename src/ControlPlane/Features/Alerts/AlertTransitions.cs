@@ -12,10 +12,14 @@ namespace Ops.ControlPlane.Features.Alerts;
 /// The alert state machine, written once (DESIGN.md §15): <c>pending → firing → resolved</c>. Every
 /// change runs in the caller's transaction together with its event (<c>alert.firing</c>,
 /// <c>alert.resolved</c>) and, on firing, the rule's remediation. A pending alert whose condition
-/// stops holding before <c>forSeconds</c> is dropped (it never fired, nobody was told).
+/// stops holding before <c>forSeconds</c> is dropped (it never fired, nobody was told); one whose
+/// samples stopped for longer than the offline threshold starts its <c>forSeconds</c> again.
 /// </summary>
-internal sealed class AlertTransitions(EventWriter events, IAlertRemediation remediation, ILogger<AlertTransitions> logger)
+internal sealed class AlertTransitions(EventWriter events, IAlertRemediation remediation, Agents.AgentOptions agentOptions, ILogger<AlertTransitions> logger)
 {
+    /// <summary>Longest silence between two matching samples of a pending alert: the offline threshold.</summary>
+    private TimeSpan MaxSampleGap => agentOptions.OfflineAfter;
+
     /// <summary>Applies one observation (or its absence: <paramref name="observation"/> null) to the active alert of (rule, subject).</summary>
     public async Task ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, AlertRuleRow rule, AlertRow? active, string subject,
@@ -39,9 +43,23 @@ internal sealed class AlertTransitions(EventWriter events, IAlertRemediation rem
                     await FireAsync(connection, transaction, rule, id, seen, info, now, cancellationToken);
                 }
             }
+            else if (active.State == "pending" && now - Infrastructure.Storage.DbTime.Utc(active.UpdatedAt) > MaxSampleGap)
+            {
+                // The samples stopped for a while (agent or control plane down): the condition was not seen to
+                // hold all along, so forSeconds starts again from this sample.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE alerts SET value = @value, pending_since = @now, due_at = @due, updated_at = @now WHERE id = @id",
+                    new { id = active.Id, value = seen.Value, now, due = now.AddSeconds(rule.ForSeconds) }, transaction, cancellationToken: cancellationToken));
+            }
             else if (active.State == "pending" && active.DueAt is { } due && now >= Infrastructure.Storage.DbTime.Utc(due))
             {
                 await FireAsync(connection, transaction, rule, active.Id, seen, info, now, cancellationToken);
+            }
+            else if (active.State == "pending")
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE alerts SET value = @value, updated_at = @now WHERE id = @id",
+                    new { id = active.Id, value = seen.Value, now }, transaction, cancellationToken: cancellationToken));
             }
             else if (active.Value != seen.Value)
             {

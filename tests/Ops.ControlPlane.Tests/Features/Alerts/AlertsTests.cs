@@ -111,6 +111,39 @@ public sealed class AlertsTests(WebhookApiFactory factory) : IClassFixture<Webho
     }
 
     [Fact]
+    public async Task PendingAlert_WhoseSamplesStoppedForAWhile_StartsItsForSecondsAgainInsteadOfFiring()
+    {
+        var agent = await factory.SeedAgentAsync(new Dictionary<string, string> { ["suite"] = "gap" });
+        await PutRuleAsync("cpu-gap", new { metric = "cpu_percent", op = ">", threshold = 80, forSeconds = 300, target = new { labels = new { suite = "gap" } }, severity = "warning" });
+        await HeartbeatAsync(agent, Sample(cpu: 99));
+        await Wait.UntilAsync(async () => (await AlertsAsync("cpu-gap", "pending")).Length == 1, "the pending alert");
+
+        // As if the agent (or the control plane) had been down for an hour since that sample, past the due time.
+        await factory.QueryScalarAsync<int>(
+            "WITH u AS (UPDATE alerts SET pending_since = now() - interval '2 hours', due_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE rule_name = 'cpu-gap' RETURNING 1) SELECT count(*)::int FROM u");
+        await HeartbeatAsync(agent, Sample(cpu: 98));
+        await Wait.UntilAsync(async () => (await AlertsAsync("cpu-gap", "pending")) is [var a] && a.GetProperty("value").GetDouble() == 98, "the new sample to be evaluated");
+        var alert = (await AlertsAsync("cpu-gap", "pending"))[0];
+        Assert.True(DateTimeOffset.UtcNow - alert.GetProperty("pendingSince").GetDateTimeOffset() < TimeSpan.FromMinutes(30), alert.ToString());
+        Assert.Equal(0, await EventCountAsync("alert.firing", "cpu-gap"));
+    }
+
+    [Fact]
+    public async Task SilentAgent_DropsItsPendingAlertAndKeepsItsFiringOne()
+    {
+        var agent = await factory.SeedAgentAsync(new Dictionary<string, string> { ["suite"] = "silent" });
+        await PutRuleAsync("silent-pending", new { metric = "cpu_percent", op = ">", threshold = 80, forSeconds = 3600, target = new { labels = new { suite = "silent" } }, severity = "info" });
+        await PutRuleAsync("silent-firing", new { metric = "load1", op = ">", threshold = 4, target = new { labels = new { suite = "silent" } }, severity = "info" });
+        await HeartbeatAsync(agent, Sample(cpu: 99, load: 9));
+        await Wait.UntilAsync(async () => (await AlertsAsync("silent-pending", "pending")).Length == 1 && (await AlertsAsync("silent-firing", "firing")).Length == 1, "both alerts");
+
+        await factory.QueryScalarAsync<int>("WITH u AS (UPDATE agents SET last_seen_at = now() - interval '1 hour' WHERE id = @agent RETURNING 1) SELECT count(*)::int FROM u", new { agent });
+        await Wait.UntilAsync(async () => (await AlertsAsync("silent-pending")).Length == 0, "the stale pending alert to be dropped");
+        Assert.Single(await AlertsAsync("silent-firing", "firing"));
+        Assert.Equal(0, await EventCountAsync("alert.resolved", "silent-firing"));
+    }
+
+    [Fact]
     public async Task Evaluations_OfTheSameSampleRepeatedAndConcurrent_KeepOneAlertAndOneEvent()
     {
         var agent = await factory.SeedAgentAsync(new Dictionary<string, string> { ["suite"] = "dedup" });
