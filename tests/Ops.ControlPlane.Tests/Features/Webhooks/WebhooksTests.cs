@@ -62,6 +62,10 @@ public sealed class WebhooksTests(WebhookApiFactory factory) : IClassFixture<Web
             Assert.Equal(204, delivery.GetProperty("responseStatus").GetInt32());
             Assert.Equal(1, delivery.GetProperty("attempts").GetInt32());
             Assert.Equal(request.Header("webhook-id"), delivery.GetProperty("messageId").GetString());
+
+            var metrics = await (await factory.CreateClient(role: null).GetAsync("/metrics")).Content.ReadAsStringAsync();
+            Assert.Contains(metrics.Split('\n'), l => l.StartsWith("ops_webhook_deliveries_total{", StringComparison.Ordinal) && l.Contains("outcome=\"succeeded\"", StringComparison.Ordinal));
+            Assert.Contains(metrics.Split('\n'), l => l.StartsWith("ops_alerts_firing{", StringComparison.Ordinal) && l.Contains("severity=\"critical\"", StringComparison.Ordinal));
         }
         finally
         {
