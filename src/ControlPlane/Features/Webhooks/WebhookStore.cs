@@ -19,10 +19,6 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecrets s
         var enabled = request.Enabled ?? true;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var existing = await connection.QuerySingleOrDefaultAsync<WebhookRow>(new CommandDefinition(
-            $"SELECT {WebhookRow.Columns} FROM webhooks WHERE name = @name FOR UPDATE", new { name }, transaction, cancellationToken: cancellationToken));
-        string? secret = null;
-        WebhookRow row;
         var parameters = new
         {
             name,
@@ -34,20 +30,22 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecrets s
             now,
             by = caller.Subject,
         };
-        if (existing is null)
+
+        // Insert first (a concurrent create of the same name waits on the key, then updates).
+        var secret = WebhookSecrets.Generate();
+        var row = await connection.QuerySingleOrDefaultAsync<WebhookRow>(new CommandDefinition(
+            $"""
+            INSERT INTO webhooks (name, url, events, format, description, secret_encrypted, enabled, created_by, created_at, updated_at)
+            VALUES (@name, @url, @events, @format, @description, @secret, @enabled, @by, @now, @now)
+            ON CONFLICT (name) DO NOTHING
+            RETURNING {WebhookRow.Columns}
+            """,
+            new { parameters.name, parameters.url, parameters.events, parameters.format, parameters.description, secret = secrets.Encrypt(name, secret), enabled, by = caller.Subject, now },
+            transaction, cancellationToken: cancellationToken));
+        var created = row is not null;
+        if (row is null)
         {
-            secret = WebhookSecrets.Generate();
-            row = await connection.QuerySingleAsync<WebhookRow>(new CommandDefinition(
-                $"""
-                INSERT INTO webhooks (name, url, events, format, description, secret_encrypted, enabled, created_by, created_at, updated_at)
-                VALUES (@name, @url, @events, @format, @description, @secret, @enabled, @by, @now, @now)
-                RETURNING {WebhookRow.Columns}
-                """,
-                new { parameters.name, parameters.url, parameters.events, parameters.format, parameters.description, secret = secrets.Encrypt(name, secret), enabled, by = caller.Subject, now },
-                transaction, cancellationToken: cancellationToken));
-        }
-        else
-        {
+            secret = null;
             row = await connection.QuerySingleAsync<WebhookRow>(new CommandDefinition(
                 $"""
                 UPDATE webhooks
@@ -61,7 +59,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecrets s
         }
 
         await audit.AppendAsync(connection, transaction, new AuditEntry(
-            caller.Subject, caller.Role, existing is null ? "webhook.create" : "webhook.update", "webhook", name, caller.ClientAddress, caller.TraceId,
+            caller.Subject, caller.Role, created ? "webhook.create" : "webhook.update", "webhook", name, caller.ClientAddress, caller.TraceId,
             new { url = row.Url, events = row.Events, format = row.Format, enabled }), cancellationToken);
         if (enabled)
         {
@@ -70,7 +68,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecrets s
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return (row.ToResponse(secret), existing is null);
+        return (row.ToResponse(secret), created);
     }
 
     public async Task<WebhookResponse?> GetAsync(string name, CancellationToken cancellationToken)
