@@ -160,6 +160,12 @@ internal sealed class WebhookDispatcher(
             await FailedAttemptAsync(delivery, null, $"no answer within {options.RequestTimeout.TotalSeconds:0.#} s", null, stoppingToken);
             return;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or UriFormatException)
+        {
+            // HttpClient's own refusals of the request (e.g. a URI it cannot send to): a failed attempt, recorded.
+            await FailedAttemptAsync(delivery, null, $"request refused by the client: {ex.Message}", null, stoppingToken);
+            return;
+        }
         catch (HttpRequestException ex)
         {
             var refused = FindRefusal(ex);

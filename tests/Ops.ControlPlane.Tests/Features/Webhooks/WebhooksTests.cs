@@ -265,6 +265,23 @@ public sealed class WebhooksTests(WebhookApiFactory factory) : IClassFixture<Web
     }
 
     [Fact]
+    public async Task Put_OfTheSameNameConcurrently_CreatesOnceAndUpdatesTheRest()
+    {
+        try
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+                _admin.PutAsJsonAsync("/api/v1/webhooks/racy", new { url = $"{_receiver.Urls[0]}/racy{i}", events = new[] { "operation.failed" } })));
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+            Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+            Assert.Single(await Task.WhenAll(responses.Select(async r => (await r.ReadJsonAsync()).TryGetProperty("secret", out var s) && s.ValueKind == JsonValueKind.String)), hasSecret => hasSecret);
+        }
+        finally
+        {
+            await _admin.DeleteAsync("/api/v1/webhooks/racy");
+        }
+    }
+
+    [Fact]
     public async Task Webhooks_ForOperatorsAndViewers_AreForbidden()
     {
         foreach (var role in new[] { Roles.Viewer, Roles.Operator })
