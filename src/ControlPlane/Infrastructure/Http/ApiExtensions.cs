@@ -9,6 +9,7 @@ using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
 using Ops.ControlPlane.Features.Approvals;
+using Ops.ControlPlane.Features.Alerts;
 using Ops.ControlPlane.Features.Audit;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
@@ -16,6 +17,7 @@ using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
 using Ops.ControlPlane.Features.Schedules;
+using Ops.ControlPlane.Features.Webhooks;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Events;
@@ -40,6 +42,8 @@ internal static class ApiExtensions
         builder.AddAgentProtocol();
         builder.AddApprovals();
         builder.AddSchedules();
+        builder.AddWebhooks();
+        builder.AddAlerts();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -132,6 +136,8 @@ internal static class ApiExtensions
         app.MapAuditEndpoints();
         app.MapApprovalsEndpoints();
         app.MapSchedulesEndpoints();
+        app.MapWebhooksEndpoints();
+        app.MapAlertsEndpoints();
         app.MapAgentProtocol();
         app.MapOpsMetrics();
         return app;
