@@ -114,7 +114,7 @@ internal static partial class IntegrationPolicyValidator
             {
                 errors.Add($"{key}:Credential '{endpoint.Credential}' is not in Policy:Http:Credentials.");
             }
-            else if (url is not null && !UrlPrefix.AnyCovers(credential.AllowedUrls, new Uri(url, "api/")))
+            else if (url is not null && !UrlPrefix.AnyCovers(credential.AllowedUrls, new Uri(endpoint.Url!.TrimEnd('/') + "/api/queues/")))
             {
                 errors.Add($"{key}: credential '{endpoint.Credential}' may not be sent to '{endpoint.Url}' (add it to Policy:Http:Credentials:{endpoint.Credential}:AllowedUrls).");
             }

@@ -7,8 +7,10 @@ namespace Ops.Agent.Policy;
 /// matches a prefix when the scheme, host and port are equal and its path equals the prefix's
 /// path, or lies under it: below <c>prefix</c> when the prefix ends in <c>/</c>, below
 /// <c>prefix + "/"</c> otherwise (so <c>/admin</c> never covers <c>/administrator</c>). The query
-/// of a prefix is ignored. A URL whose path carries an encoded dot, slash or backslash
-/// (<c>%2e</c>, <c>%2f</c>, <c>%5c</c>) matches nothing: servers decode those differently.
+/// of a prefix is ignored. Because servers decode paths differently, the path must also be covered
+/// once percent-decoded, with backslashes read as slashes and dot segments applied again
+/// (<c>/admin/x%2F..%2F..%2Fsecret</c> is <c>/secret</c>); an encoded slash that stays inside the
+/// prefix (RabbitMQ's vhost <c>%2F</c>) is fine.
 /// </summary>
 internal static class UrlPrefix
 {
@@ -16,7 +18,7 @@ internal static class UrlPrefix
     public static bool Covers(string prefix, Uri url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        if (!TryParse(prefix, out var root) || HasEncodedSeparator(url))
+        if (!TryParse(prefix, out var root))
         {
             return false;
         }
@@ -29,10 +31,7 @@ internal static class UrlPrefix
         }
 
         var rootPath = root.AbsolutePath;
-        var path = url.AbsolutePath;
-        return rootPath.EndsWith('/')
-            ? path.StartsWith(rootPath, StringComparison.Ordinal)
-            : path == rootPath || path.StartsWith(rootPath + "/", StringComparison.Ordinal);
+        return PathCovers(rootPath, url.AbsolutePath) && PathCovers(rootPath, Decoded(url.AbsolutePath));
     }
 
     /// <summary>Whether any of <paramref name="prefixes"/> covers <paramref name="url"/>.</summary>
@@ -54,11 +53,45 @@ internal static class UrlPrefix
         return false;
     }
 
-    private static bool HasEncodedSeparator(Uri url)
+    private static bool PathCovers(string rootPath, string path) =>
+        rootPath.EndsWith('/')
+            ? path.StartsWith(rootPath, StringComparison.Ordinal)
+            : path == rootPath || path.StartsWith(rootPath + "/", StringComparison.Ordinal);
+
+    /// <summary>The path percent-decoded, <c>\</c> as <c>/</c>, with <c>.</c> and <c>..</c> segments applied (RFC 3986 §5.2.4).</summary>
+    private static string Decoded(string path)
     {
-        var path = url.GetComponents(UriComponents.Path, UriFormat.UriEscaped);
-        return path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
-            || path.Contains("%2f", StringComparison.OrdinalIgnoreCase)
-            || path.Contains("%5c", StringComparison.OrdinalIgnoreCase);
+        var segments = new List<string>();
+        var parts = Uri.UnescapeDataString(path).Replace('\\', '/').Split('/');
+        for (var i = 1; i < parts.Length; i++)
+        {
+            switch (parts[i])
+            {
+                case ".":
+                    if (i == parts.Length - 1)
+                    {
+                        segments.Add(string.Empty);
+                    }
+
+                    break;
+                case "..":
+                    if (segments.Count > 0)
+                    {
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+
+                    if (i == parts.Length - 1)
+                    {
+                        segments.Add(string.Empty);
+                    }
+
+                    break;
+                default:
+                    segments.Add(parts[i]);
+                    break;
+            }
+        }
+
+        return "/" + string.Join('/', segments);
     }
 }
