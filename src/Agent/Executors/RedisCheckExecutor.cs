@@ -34,6 +34,12 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
     /// <summary>SCAN calls made at most (each examines about 1,000 keys).</summary>
     public const int MaxScanCalls = 1_000;
 
+    /// <summary>Commands this connection can never send (StackExchange.Redis refuses them client-side): KEYS and the ones that change or stop a server.</summary>
+    public static readonly HashSet<string> DisabledCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "KEYS", "FLUSHALL", "FLUSHDB", "SHUTDOWN", "DEBUG", "SAVE", "BGSAVE", "BGREWRITEAOF", "SLAVEOF", "REPLICAOF", "MIGRATE", "SWAPDB", "MONITOR",
+    };
+
     /// <summary>The default INFO sections.</summary>
     public static readonly IReadOnlyList<string> DefaultSections = ["memory", "clients", "keyspace"];
 
@@ -77,7 +83,10 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
             SslHost = instance.Tls ? instance.TlsServerName ?? instance.Host : null,
             ClientName = "ops-agent",
             DefaultDatabase = instance.Database,
-            AllowAdmin = false,
+            // StackExchange.Redis counts INFO as an admin command; the commands that change or
+            // block a server are removed from this connection instead, KEYS among them.
+            AllowAdmin = true,
+            CommandMap = CommandMap.Create(DisabledCommands, available: false),
         };
         options.EndPoints.Add(endpoint);
 
@@ -95,7 +104,7 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
         {
             try
             {
-                return await CheckAsync(job, parameters, connection.GetDatabase(instance.Database), cancellationToken).ConfigureAwait(false);
+                return await CheckAsync(job, parameters, connection.GetServer(connection.GetEndPoints()[0]), connection.GetDatabase(instance.Database), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -104,7 +113,7 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
         }
     }
 
-    private async Task<ExecutorResult> CheckAsync(JobContext job, RedisCheckParameters parameters, IDatabase database, CancellationToken cancellationToken)
+    private async Task<ExecutorResult> CheckAsync(JobContext job, RedisCheckParameters parameters, IServer server, IDatabase database, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -120,7 +129,7 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
         var sections = new SortedDictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var section in sectionNames.Distinct(StringComparer.Ordinal))
         {
-            var raw = (string?)await database.ExecuteAsync("INFO", section).WaitAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+            var raw = await server.InfoRawAsync(section).WaitAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
             var fields = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var line in raw.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
