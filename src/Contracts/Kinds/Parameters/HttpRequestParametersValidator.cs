@@ -35,27 +35,30 @@ public sealed partial class HttpRequestParametersValidator : AbstractValidator<H
             .WithMessage("'{PropertyValue}' is not an absolute http:// or https:// URL.")
             .Must(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0)
             .WithMessage("url must not carry user info: name a credential of the agent's policy instead.");
-        RuleFor(p => p.Method).NotEmpty().Must(m => m is null || Methods.Contains(m, StringComparer.Ordinal))
-            .WithMessage("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE.");
+        RuleFor(p => p.Method).NotEmpty().OneOf(Methods).WithMessage("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE.");
         RuleFor(p => p.Credential).Matches(ParameterRules.NamePattern)
             .WithMessage("'{PropertyName}' must be a name from the agent's policy: letters, digits, '_', '.', '-' (at most 100).");
         RuleFor(p => p.Headers).Must(h => h is null || h.Count <= 50).WithMessage("headers: at most 50.");
-        RuleForEach(p => p.Headers).Custom((header, context) =>
+        RuleFor(p => p.Headers).Custom((headers, context) =>
         {
-            if (!HeaderName().IsMatch(header.Key))
+            foreach (var header in headers ?? new Dictionary<string, string>())
             {
-                context.AddFailure($"Headers[{header.Key}]", $"'{header.Key}' is not a header name (RFC 9110 token, at most 100 characters).");
-            }
-            else if (RefusedHeaders.Contains(header.Key))
-            {
-                context.AddFailure($"Headers[{header.Key}]", header.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || header.Key.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
-                    ? $"'{header.Key}' cannot be set here: name a credential of the agent's policy."
-                    : $"'{header.Key}' is set by the agent and cannot be given.");
-            }
+                var key = $"Headers[{header.Key}]";
+                if (!HeaderName().IsMatch(header.Key))
+                {
+                    context.AddFailure(key, $"'{header.Key}' is not a header name (RFC 9110 token, at most 100 characters).");
+                }
+                else if (RefusedHeaders.Contains(header.Key))
+                {
+                    context.AddFailure(key, header.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || header.Key.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
+                        ? $"'{header.Key}' cannot be set here: name a credential of the agent's policy."
+                        : $"'{header.Key}' is set by the agent and cannot be given.");
+                }
 
-            if (header.Value is null || header.Value.Length > 4096 || header.Value.Any(c => (c < ' ' && c != '\t') || c == '\u007f'))
-            {
-                context.AddFailure($"Headers[{header.Key}]", "a header value is at most 4096 characters without control characters.");
+                if (header.Value is null || header.Value.Length > 4096 || header.Value.Any(c => (c < ' ' && c != '\t') || c == '\u007f'))
+                {
+                    context.AddFailure(key, "a header value is at most 4096 characters without control characters.");
+                }
             }
         });
         RuleFor(p => p.Body).MaximumLength(MaxBodyLength);

@@ -20,5 +20,5 @@ public sealed record RedisCheckParameters(
     IReadOnlyList<string>? Lists = null,
     [property: Description("Fail when used memory exceeds this percentage of maxmemory (else of the host's memory).")]
     int? MaxMemoryPercent = null,
-    [property: Description("Fail when a list of lists is longer than this.")]
+    [property: Description("Fail when one of lists is longer than this.")]
     long? MaxListLength = null);

@@ -13,8 +13,7 @@ public sealed class RedisCheckParametersValidator : AbstractValidator<RedisCheck
     {
         RuleFor(p => p.Instance).PolicyName();
         RuleFor(p => p.Sections).Must(s => s is null || s.Count <= KnownSections.Count).WithMessage("sections: at most one of each.");
-        RuleForEach(p => p.Sections).Must(s => s is not null && KnownSections.Contains(s, StringComparer.Ordinal))
-            .WithMessage("'{PropertyValue}' is not one of memory, clients, stats, keyspace, server, replication, persistence.");
+        RuleForEach(p => p.Sections).NotNull().OneOf(KnownSections);
         RuleFor(p => p.KeyPattern).MaximumLength(256)
             .Must(k => k is null || (k.Length > 0 && !k.Any(char.IsControl))).WithMessage("keyPattern is 1–256 characters without control characters.");
         RuleFor(p => p.Lists).Must(l => l is null || l.Count is > 0 and <= 50).WithMessage("lists: 1 to 50 key names.");
