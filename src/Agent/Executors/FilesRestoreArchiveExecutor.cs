@@ -16,7 +16,7 @@ namespace Ops.Agent.Executors;
 /// anything is written:
 /// <list type="number">
 /// <item>the archive's SHA-256 must equal its manifest's (<see cref="ArchiveCatalog.VerifyAsync"/>: a tampered archive is refused);</item>
-/// <item>the destination must be under <c>Policy:Paths:Write</c> and new or an empty directory;</item>
+/// <item>the destination must be below a <c>Policy:Paths:Write</c> root (not the root itself) and new or an empty directory;</item>
 /// <item>a first pass over the whole archive refuses it when any entry is absolute, has a <c>..</c>
 /// component, is a hard link to anything but an earlier file, or is a symbolic link whose target is
 /// absolute or climbs out of the destination (tar-slip, CVE-2001-1267 and its descendants).</item>
@@ -60,6 +60,12 @@ internal sealed class FilesRestoreArchiveExecutor(IOptions<PolicyOptions> policy
         if (!paths.TryResolveWrite(parameters.Path, out var destination, out var refusal))
         {
             return ExecutorResult.Failure(refusal);
+        }
+
+        // The staging sibling is created next to the destination: that folder must be writable too.
+        if (!paths.TryResolveWrite(Path.GetDirectoryName(destination)!, out _, out _))
+        {
+            return ExecutorResult.Failure($"restore refused: '{parameters.Path}' is a write root itself; restore into a folder below it");
         }
 
         var destinationExists = Directory.Exists(destination);

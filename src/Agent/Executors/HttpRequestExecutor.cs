@@ -102,14 +102,20 @@ internal sealed class HttpRequestExecutor(IOptions<PolicyOptions> policy, TimePr
 
         foreach (var (headerName, value) in parameters.Headers ?? new Dictionary<string, string>())
         {
-            if (request.Content is not null && IsContentHeader(headerName))
+            if (IsContentHeader(headerName))
             {
+                if (request.Content is null)
+                {
+                    return ExecutorResult.Failure($"header '{headerName}' describes a body; this request has none");
+                }
+
                 request.Content.Headers.Remove(headerName);
                 request.Content.Headers.TryAddWithoutValidation(headerName, value);
             }
-            else if (!request.Headers.TryAddWithoutValidation(headerName, value))
+            else
             {
-                return ExecutorResult.Failure($"header '{headerName}' describes a body; this request has none");
+                request.Headers.Remove(headerName); // a given User-Agent or Accept replaces the agent's
+                request.Headers.TryAddWithoutValidation(headerName, value);
             }
         }
 

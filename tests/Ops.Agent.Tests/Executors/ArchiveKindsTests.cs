@@ -212,6 +212,12 @@ public sealed class ArchiveKindsTests : IDisposable
         Assert.True(intoEmpty.Succeeded, intoEmpty.Error);
         Assert.Equal("a", await File.ReadAllTextAsync(Path.Combine(root, "restore", "empty", "a.txt")));
 
+        Directory.Delete(Path.Combine(root, "restore"), recursive: true);
+        Directory.CreateDirectory(Path.Combine(root, "restore"));
+        var intoRoot = await Run(restore, new FilesRestoreArchiveParameters("data_20261130_020000.tar.gz", Path.Combine(root, "restore")));
+        Assert.Equal($"restore refused: '{root}/restore' is a write root itself; restore into a folder below it", intoRoot.Error);
+        Assert.Equal(["archives", "data", "outside", "restore"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
         var unconfigured = Options.Create(new PolicyOptions { Paths = policy.Value.Paths });
         Assert.Equal("Policy:Archives:Directory is not set: this agent keeps no archives.", (await Run(new FilesArchiveExecutor(unconfigured, paths, TimeProvider.System), new FilesArchiveParameters(Data))).Error);
     }

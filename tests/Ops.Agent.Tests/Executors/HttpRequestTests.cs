@@ -35,6 +35,8 @@ public sealed class HttpRequestTests : IDisposable
             .RespondWith(Response.Create().WithStatusCode(200).WithBody("you sent {{request.headers.Authorization}} and {{request.headers.X-Api-Key}}").WithTransformer());
         server.Given(Request.Create().WithPath("/old").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(301).WithHeader("Location", "https://elsewhere.test/new"));
+        server.Given(Request.Create().WithPath("/admin/form").UsingPut().WithHeader("Content-Type", "text/plain*").WithHeader("X-Request-Source", "ops").WithHeader("User-Agent", "runbook/2"))
+            .RespondWith(Response.Create().WithStatusCode(204));
         server.Given(Request.Create().WithPath("/big").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(new string('x', 10_000) + "needle"));
     }
@@ -126,6 +128,21 @@ public sealed class HttpRequestTests : IDisposable
         Assert.Equal(4096, bigJson.RootElement.GetProperty("body").GetString()!.Length);
         Assert.Equal(10_006, bigJson.RootElement.GetProperty("bodyBytes").GetInt64());
         Assert.True(bigJson.RootElement.GetProperty("bodyTruncated").GetBoolean());
+    }
+
+    [Fact]
+    public async Task HttpRequest_GivenHeaders_ReplaceTheDefaults_AndABodyHeaderWithoutABodyIsRefused()
+    {
+        var put = await Run(Policy(), new HttpRequestParameters(Url + "/admin/form", "PUT", Headers: new Dictionary<string, string>
+        {
+            ["Content-Type"] = "text/plain; charset=utf-8", ["X-Request-Source"] = "ops", ["User-Agent"] = "runbook/2",
+        }, Body: "reindex=true"));
+        Assert.True(put.Succeeded, put.Error);
+        Assert.Equal("reindex=true", server.LogEntries.Single().RequestMessage.Body);
+
+        var bodyless = await Run(Policy(), new HttpRequestParameters(Url + "/api/status", "GET", Headers: new Dictionary<string, string> { ["Content-Type"] = "text/plain" }));
+        Assert.Equal("header 'Content-Type' describes a body; this request has none", bodyless.Error);
+        Assert.Single(server.LogEntries);
     }
 
     private IOptions<PolicyOptions> Policy(Dictionary<string, HttpCredentialPolicy>? extra = null)

@@ -59,7 +59,6 @@ public sealed class BigOutputTests(ITestOutputHelper log) : IAsyncLifetime
         Assert.StartsWith("FIRST-LINE\ny\ny\n", stdout, StringComparison.Ordinal);
         Assert.EndsWith("y\ny\n\nLAST-LINE\n", stdout, StringComparison.Ordinal);
         Assert.Contains(chunks, c => c.Stream == OutputStream.System && c.Data.ToStringUtf8().Contains("output truncated", StringComparison.Ordinal));
-        Assert.True(peak < 250L * 1024 * 1024, $"peak RSS {peak / 1048576} MiB");
         Assert.True(peak - baseline < 100L * 1024 * 1024, $"RSS grew by {(peak - baseline) / 1048576} MiB");
     }
 
