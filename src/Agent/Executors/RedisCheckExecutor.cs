@@ -91,13 +91,20 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
         options.EndPoints.Add(endpoint);
 
         ConnectionMultiplexer connection;
+        var connecting = ConnectionMultiplexer.ConnectAsync(options);
         try
         {
-            connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+            connection = await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisConnectionException ex)
         {
             return ExecutorResult.Failure($"cannot connect to redis instance '{parameters.Instance}' ({where}): {Shorten(ex.Message)}");
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while connecting: close the connection whenever it completes.
+            _ = connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
         }
 
         await using (connection.ConfigureAwait(false))

@@ -67,6 +67,7 @@ public sealed partial class HttpRequestParametersValidator : AbstractValidator<H
         RuleForEach(p => p.ExpectedStatus).InclusiveBetween(100, 599);
         RuleFor(p => p.MaxLatencyMs).InclusiveBetween(1, 600_000);
         RuleFor(p => p.BodyContains).MaximumLength(1024);
+        RuleFor(p => p.BodyContains).Null().When(p => p.Method == "HEAD").WithMessage("a HEAD response has no body to search.");
         RuleFor(p => p.TimeoutMs).InclusiveBetween(100, 300_000);
     }
 
