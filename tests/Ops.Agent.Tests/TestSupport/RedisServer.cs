@@ -27,7 +27,24 @@ public sealed class RedisServer : IAsyncLifetime
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed (apt-get install redis-server; ./ops test installs it).");
-        Port = FreePort();
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            if (await TryStartAsync(binary) || attempt == 3)
+            {
+                break;
+            }
+        }
+
+        if (process is null || process.HasExited)
+        {
+            throw new InvalidOperationException($"redis-server exited with code {process?.ExitCode} during start-up (3 attempts).");
+        }
+    }
+
+    /// <summary>Starts the server on <see cref="Port"/>; false when it exited (the port was taken meanwhile).</summary>
+    private async Task<bool> TryStartAsync(string binary)
+    {
         var start = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
@@ -40,21 +57,21 @@ public sealed class RedisServer : IAsyncLifetime
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--unixsocket", Socket, "--unixsocketperm", "700", "--requirepass", Password,
             "--save", string.Empty, "--appendonly", "no", "--dir", directory, "--daemonize", "no", "--protected-mode", "yes",
+            "--pidfile", Path.Combine(directory, "redis.pid"), // ./ops test stops a server a killed run left behind
         })
         {
             start.ArgumentList.Add(argument);
         }
 
+        process?.Dispose();
+        File.Delete(Socket);
         process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await Eventually.TrueAsync(() => File.Exists(Socket) && CanConnect(Port) || process.HasExited, "redis-server to listen");
-        if (process.HasExited)
-        {
-            throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} during start-up.");
-        }
+        await Eventually.TrueAsync(() => (File.Exists(Socket) && CanConnect(Port)) || process.HasExited, "redis-server to listen");
+        return !process.HasExited;
     }
 
     public async Task DisposeAsync()
