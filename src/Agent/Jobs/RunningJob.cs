@@ -28,8 +28,11 @@ internal sealed class RunningJob : IDisposable
             Deadline = deadline.ToDateTimeOffset();
             var remaining = Deadline.Value - timeProvider.GetUtcNow();
             deadlineCancellation = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, timeProvider);
-            deadlineCancellation.Token.Register(() => SetReason(JobCancelReason.Deadline));
             linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token, deadlineCancellation.Token);
+
+            // Registered after the link: callbacks run last-registered first, so the reason is
+            // recorded before the linked token (the executor's) is cancelled.
+            deadlineCancellation.Token.Register(() => SetReason(JobCancelReason.Deadline));
         }
         else
         {

@@ -24,4 +24,16 @@ internal sealed record PolicyOptions
     /// store (an internal PKI). A chain that validates only up to one of these counts as valid.
     /// </summary>
     public string[]? TrustedCaFiles { get; init; }
+
+    /// <summary>Named HTTP credentials and the URL prefixes open to mutating methods (<c>http.request</c>, <c>queue.check</c>).</summary>
+    public HttpPolicyOptions Http { get; init; } = new();
+
+    /// <summary>The archive folder of <c>files.archive</c> and <c>files.restore-archive</c>.</summary>
+    public ArchivePolicyOptions Archives { get; init; } = new();
+
+    /// <summary>Named Redis instances for <c>redis.check</c>.</summary>
+    public RedisPolicyOptions Redis { get; init; } = new();
+
+    /// <summary>Named RabbitMQ management endpoints for <c>queue.check</c>.</summary>
+    public RabbitMqPolicyOptions RabbitMq { get; init; } = new();
 }

@@ -71,6 +71,7 @@ internal sealed partial class PolicyOptionsValidator : IValidateOptions<PolicyOp
             }
         }
 
+        IntegrationPolicyValidator.Validate(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Ops.Agent.Policy;
 
 namespace Ops.Agent.Redaction;
 
@@ -13,7 +14,10 @@ namespace Ops.Agent.Redaction;
 /// contains <c>Password</c>, <c>Secret</c>, <c>Token</c> or <c>ApiKey</c>, case-insensitive;</item>
 /// <item>the <c>Password=</c> / <c>Pwd=</c> part of every value whose key is <c>ConnectionString</c>
 /// or lies under <c>ConnectionStrings</c>;</item>
-/// <item>values of <c>…:Environment:&lt;NAME&gt;</c> keys whose NAME contains PASSWORD, SECRET, TOKEN or KEY.</item>
+/// <item>values of <c>…:Environment:&lt;NAME&gt;</c> keys whose NAME contains PASSWORD, SECRET, TOKEN or KEY;</item>
+/// <item>the credentials of <c>Policy:Http:Credentials</c> as they are sent (a header credential's
+/// <c>Value</c>, the <c>base64(user:password)</c> of a basic one) and the value of every environment
+/// variable named by a <c>…:FromEnvironment</c> key (the HTTP credentials', the Redis instances').</item>
 /// </list>
 /// Values shorter than <see cref="MinSecretLength"/> and <c>true</c>/<c>false</c> are ignored (they
 /// would redact ordinary words). Each secret is also matched in its JSON-escaped form.
@@ -106,6 +110,7 @@ internal sealed partial class Redactor : IRedactor
             }
         }
 
+        CollectHttpAndEnvironmentSecrets(configuration, found);
         return found;
     }
 
@@ -133,6 +138,33 @@ internal sealed partial class Redactor : IRedactor
         var redacted = RedactCore(lines, out var open);
         insidePrivateKey = open;
         return redacted;
+    }
+
+    private static void CollectHttpAndEnvironmentSecrets(IConfiguration configuration, List<string> found)
+    {
+        foreach (var (key, value) in configuration.AsEnumerable())
+        {
+            if (!string.IsNullOrEmpty(value) && key.EndsWith(":FromEnvironment", StringComparison.OrdinalIgnoreCase)
+                && Environment.GetEnvironmentVariable(value) is { Length: > 0 } fromEnvironment)
+            {
+                found.Add(fromEnvironment);
+            }
+        }
+
+        foreach (var credential in configuration.GetSection("Policy:Http:Credentials").GetChildren())
+        {
+            var policy = credential.Get<HttpCredentialPolicy>();
+            if (policy is not null && HttpCredential.TryResolve(credential.Key, policy, out var resolved, out _))
+            {
+                var value = resolved!.HeaderValue;
+                found.Add(value);
+                var space = value.IndexOf(' ', StringComparison.Ordinal);
+                if (resolved.HeaderName == "Authorization" && space > 0)
+                {
+                    found.Add(value[(space + 1)..]); // the token or base64(user:password) alone
+                }
+            }
+        }
     }
 
     private static bool IsUsableSecret(string value) =>

@@ -230,10 +230,66 @@ public static class OperationKindCatalog
         new PostgresPurgeParametersValidator(),
         "DELETE ... WHERE created_at < now() - 90 days (seed 000)");
 
+    /// <summary><c>http.request</c>: An HTTP call (GET … DELETE) with a credential named by the agent's policy; mutating methods only to allowed URL prefixes.</summary>
+    public static OperationKind HttpRequest { get; } = new(
+        "http.request",
+        "An HTTP call (GET, HEAD, POST, PUT, PATCH, DELETE) with a credential named by the agent's policy; mutating methods only to the policy's allowed URL prefixes.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(120),
+        RetrySafe: false,
+        typeof(HttpRequestParameters),
+        new HttpRequestParametersValidator(),
+        "curl -u $ADMIN_USERNAME:$ADMIN_PASSWORD -X POST <api-url>/admin/ingest (seed 001)");
+
+    /// <summary><c>files.archive</c>: tar.gz of a directory into the agent's archive folder, with a SHA-256 manifest and optional retention.</summary>
+    public static OperationKind FilesArchive { get; } = new(
+        "files.archive",
+        "tar.gz of a directory under the allowed paths into the agent's archive folder, with a SHA-256 manifest and optional retention.",
+        OperationRisk.Mutating,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(FilesArchiveParameters),
+        new FilesArchiveParametersValidator(),
+        "tar czvf volume-$(date).tar.gz /source, monthly config copies (seed 003)");
+
+    /// <summary><c>files.restore-archive</c>: Extracts a verified archive into a new or empty directory, refusing entries that escape it. Destructive.</summary>
+    public static OperationKind FilesRestoreArchive { get; } = new(
+        "files.restore-archive",
+        "Extracts a verified archive of the archive folder into a new or empty directory, refusing entries that escape it. Destructive: needs an approval.",
+        OperationRisk.Destructive,
+        TimeSpan.FromSeconds(3600),
+        RetrySafe: false,
+        typeof(FilesRestoreArchiveParameters),
+        new FilesRestoreArchiveParametersValidator(),
+        "volume restore: tar xzvf (seed 003)");
+
+    /// <summary><c>redis.check</c>: PING, INFO sections, SCAN key count and list lengths of a policy Redis instance, with thresholds.</summary>
+    public static OperationKind RedisCheck { get; } = new(
+        "redis.check",
+        "PING, INFO sections, a SCAN-counted key pattern and list lengths (LLEN) of a Redis instance named by the agent's policy, with thresholds.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(RedisCheckParameters),
+        new RedisCheckParametersValidator(),
+        "redis-cli PING / INFO memory / --scan --pattern, LLEN celery (seed 004 §1.3, §5.1)");
+
+    /// <summary><c>queue.check</c>: Depth and consumers of a RabbitMQ queue through the management HTTP API, with thresholds.</summary>
+    public static OperationKind QueueCheck { get; } = new(
+        "queue.check",
+        "Messages and consumers of a RabbitMQ queue through the management HTTP API of an endpoint named by the agent's policy, with thresholds.",
+        OperationRisk.ReadOnly,
+        TimeSpan.FromSeconds(60),
+        RetrySafe: true,
+        typeof(QueueCheckParameters),
+        new QueueCheckParametersValidator(),
+        "RabbitMQ queues growing (seed 003), Celery queue depth (seed 004)");
+
     private static readonly Dictionary<string, OperationKind> ByName =
         new[]
         {
             AgentPing, HostDisk, HostFacts, HostStats, HttpCheck, TlsCheck, LogsTail, PostgresStats, PostgresCheck, PostgresBackup, PostgresVerifyBackup, PostgresVacuum, PostgresReindex, FileBackup, FilesPrune, ScriptRun, ServiceStatus, ServiceRestart, PostgresRestore, PostgresPurge,
+            HttpRequest, FilesArchive, FilesRestoreArchive, RedisCheck, QueueCheck,
         }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Every kind, ordered by name.</summary>

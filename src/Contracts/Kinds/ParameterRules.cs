@@ -23,6 +23,10 @@ public static partial class ParameterRules
     public static IRuleBuilderOptions<T, string?> PolicyName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().Matches(NamePattern).WithMessage("'{PropertyName}' must be a name from the agent's policy: letters, digits, '_', '.', '-' (at most 100).");
 
+    /// <summary>One of fixed values (case-sensitive), published as the schema's <c>enum</c>.</summary>
+    public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, IReadOnlyList<string> values) =>
+        rule.SetValidator(new OneOfValidator<T>(values));
+
     /// <summary>A table name (optionally schema-qualified), never SQL text.</summary>
     public static IRuleBuilderOptions<T, string?> TableName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().Matches(TablePattern).WithMessage("'{PropertyValue}' is not a table name (schema.table, letters, digits and '_').");

@@ -131,6 +131,15 @@ public static class ParameterSchema
             case IRegularExpressionValidator regex:
                 target["pattern"] = regex.Expression;
                 break;
+            case IOneOfValidator oneOf:
+                var values = new JsonArray(oneOf.Values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+                if (target["type"] is JsonArray types && types.Any(t => t?.GetValue<string>() == "null"))
+                {
+                    values.Add(null);
+                }
+
+                target["enum"] = values;
+                break;
             case INotEmptyValidator when target["type"] is JsonValue type && type.ToString() == "string":
                 target["minLength"] = 1;
                 break;

@@ -73,6 +73,19 @@ public sealed class ExamplesTests : IClassFixture<ExamplesTests.OpsUp>
     }
 
     [Fact]
+    public async Task VolumesAndQueuesOfSeeds001To004_ArchiveRestorePostAndRedisCheck_Succeed()
+    {
+        var output = await RunExampleAsync("volumes-and-queues.sh");
+        Assert.Equal(4, Count(output, "status: succeeded")); // ./ops test installs redis-server, so the demo has its Redis
+        Assert.Contains("LLEN celery -> 3", output, StringComparison.Ordinal);
+        Assert.Contains("(credential demo.api) -> 202", output, StringComparison.Ordinal);
+        var restored = Directory.GetDirectories(Path.Combine(_up.Home, "restore"), "config-*").Single();
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_up.Home, "demo", "app.yml")), await File.ReadAllTextAsync(Path.Combine(restored, "app.yml")));
+        Assert.False(File.Exists(Path.Combine(restored, "app.log"))); // excluded
+        Assert.DoesNotContain(await File.ReadAllTextAsync(Path.Combine(_up.Home, "redis", "password")), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DataChecksOfSeed001_PassWithTheirObservedValues()
     {
         var output = await RunExampleAsync("data-checks.sh");
