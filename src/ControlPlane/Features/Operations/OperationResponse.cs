@@ -1,11 +1,15 @@
 using System.Text.Json;
 using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.Locks;
 
 namespace Ops.ControlPlane.Features.Operations;
 
 /// <summary>
 /// An operation with its jobs (<see cref="Jobs"/> is empty in list pages, where
 /// <see cref="JobCount"/> still counts them). <see cref="Status"/> is derived from the jobs.
+/// <see cref="Rollout"/> shows a rollout's progress, <see cref="Locks"/> the lock keys it holds or
+/// waits for (explicit and implicit), <see cref="WaitingOn"/> the lock it waits for, if any;
+/// <see cref="RunId"/> / <see cref="RunStep"/> the runbook run and step that created it.
 /// </summary>
 public sealed record OperationResponse(
     Guid Id,
@@ -20,4 +24,9 @@ public sealed record OperationResponse(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? CancelRequestedAt,
     int JobCount,
-    IReadOnlyList<JobResponse> Jobs);
+    IReadOnlyList<JobResponse> Jobs,
+    RolloutProgress? Rollout = null,
+    IReadOnlyList<string>? Locks = null,
+    WaitingOn? WaitingOn = null,
+    Guid? RunId = null,
+    string? RunStep = null);

@@ -8,9 +8,11 @@ using Ops.Contracts.Kinds;
 using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Agents;
 using Ops.ControlPlane.Features.Audit;
+using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
 using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
 using Ops.ControlPlane.Infrastructure.Audit;
@@ -35,6 +37,7 @@ internal static class ApiExtensions
         builder.AddOpsEvents();
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
+        builder.AddRollout();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -43,6 +46,7 @@ internal static class ApiExtensions
         services.AddSingleton<OperationStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
+        services.AddSingleton<LockStore>();
         services.AddValidatorsFrom(typeof(ApiExtensions).Assembly);
 
         services.ConfigureHttpJsonOptions(o => OpsJson.Configure(o.SerializerOptions));
@@ -121,6 +125,7 @@ internal static class ApiExtensions
         app.MapAgentsEndpoints();
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
+        app.MapLocksEndpoints();
         app.MapAgentProtocol();
         return app;
     }
