@@ -15,6 +15,7 @@ using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
+using Ops.ControlPlane.Features.Runbooks;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Events;
@@ -38,6 +39,7 @@ internal static class ApiExtensions
         builder.AddOpsAuth();
         builder.AddAgentProtocol();
         builder.AddRollout();
+        builder.AddRunbooks();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -126,6 +128,7 @@ internal static class ApiExtensions
         app.MapEnrollmentTokensEndpoints();
         app.MapAuditEndpoints();
         app.MapLocksEndpoints();
+        app.MapRunbooksEndpoints();
         app.MapAgentProtocol();
         return app;
     }
