@@ -264,6 +264,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The lock manager first, then the row: the order the lock triggers use (no deadlock with a grant).
+        await connection.ExecuteAsync(new CommandDefinition("SELECT lock_manager_enter()", transaction: transaction, cancellationToken: cancellationToken));
         var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT status FROM operations WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
         if (status is null)
