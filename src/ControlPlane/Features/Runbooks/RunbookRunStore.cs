@@ -25,7 +25,8 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
     /// <paramref name="parameters"/> against its schema (defaults applied), resolves its lock keys,
     /// inserts the run and its steps (<c>pending</c>) and an audit record. With
     /// <paramref name="start"/> it then starts it (<see cref="RunbookEngine.StartRunAsync"/>); a
-    /// caller that needs an approval first passes false and starts it later.
+    /// caller that needs an approval first passes false: the run is left <c>pending_approval</c>
+    /// (the engine ignores it) until the caller starts it with <see cref="RunbookEngine.StartRunAsync"/>.
     /// <paramref name="idempotencyKey"/>, per <paramref name="requestedBy"/>: the same key and
     /// request replay the earlier run, another request is a conflict.
     /// </summary>
@@ -96,12 +97,13 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO runbook_runs (id, runbook, version, parameters, status, phase, locks, lock_timeout_seconds, requested_by, created_at, updated_at, idempotency_key, request_hash)
-            VALUES (@id, @runbook, @version, @parameters::jsonb, 'waiting', 'main', @locks, @lockTimeout, @requestedBy, @now, @now, @idempotencyKey, @requestHash)
+            VALUES (@id, @runbook, @version, @parameters::jsonb, @status, 'main', @locks, @lockTimeout, @requestedBy, @now, @now, @idempotencyKey, @requestHash)
             """,
             new
             {
                 id,
                 runbook,
+                status = start ? "waiting" : "pending_approval",
                 version = found.Version,
                 parameters = parametersJson,
                 locks = locks.Distinct(StringComparer.Ordinal).ToArray(),

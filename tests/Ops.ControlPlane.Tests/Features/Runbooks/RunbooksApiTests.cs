@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Tests.TestSupport;
 
@@ -224,6 +225,52 @@ public sealed class RunbooksApiTests(OpsApiFactory factory) : IClassFixture<OpsA
     {
         var response = await factory.CreateClient(Roles.Operator).PutAsync($"/api/v1/runbooks/{Name()}", new StringContent(Valid, Encoding.UTF8, "text/plain"));
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Swagger_DescribesTheRunbookRoutes()
+    {
+        var document = await factory.CreateClient(Roles.Viewer).GetStringAsync("/swagger/v1/swagger.json");
+        Assert.Contains("/api/v1/runbooks/{name}/runs", document, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/runbook-runs/{id}/cancel", document, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/locks", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateRunAsync_WithoutStart_LeavesItPendingApprovalUntilStartRunAsync()
+    {
+        var name = Name();
+        await factory.CreateClient(Roles.Operator).PutAsync($"/api/v1/runbooks/{name}", Json(Valid));
+        var store = factory.Services.GetRequiredService<Ops.ControlPlane.Features.Runbooks.RunbookRunStore>();
+        var engine = factory.Services.GetRequiredService<Ops.ControlPlane.Features.Runbooks.RunbookEngine>();
+        await using var connection = new Npgsql.NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+
+        Guid runId;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var bad = await store.CreateRunAsync(connection, transaction, name, null, JsonDocument.Parse("{\"days\":99}").RootElement, "scheduler", null, start: false, CancellationToken.None);
+            Assert.Null(bad.RunId);
+            Assert.Contains("parameters.days", bad.Errors.Keys);
+            var created = await store.CreateRunAsync(connection, transaction, name, null, JsonDocument.Parse("{\"days\":3}").RootElement, "scheduler", "slot-1", start: false, CancellationToken.None);
+            runId = created.RunId!.Value;
+            await transaction.CommitAsync();
+        }
+
+        var viewer = factory.CreateClient(Roles.Viewer);
+        Assert.Equal("pending_approval", (await (await viewer.GetAsync($"/api/v1/runbook-runs/{runId}")).ReadJsonAsync()).GetProperty("status").GetString());
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            Assert.True(await engine.StartRunAsync(connection, transaction, runId, CancellationToken.None));
+            await transaction.CommitAsync();
+        }
+
+        var run = await (await viewer.GetAsync($"/api/v1/runbook-runs/{runId}")).ReadJsonAsync();
+        Assert.NotEqual("pending_approval", run.GetProperty("status").GetString());
+        Assert.Equal("scheduler", run.GetProperty("requestedBy").GetString());
+        Assert.Equal(3, run.GetProperty("parameters").GetProperty("days").GetInt32());
+        Assert.Equal("demo", run.GetProperty("parameters").GetProperty("database").GetString());
+        await factory.CreateClient(Roles.Operator).PostAsync($"/api/v1/runbook-runs/{runId}/cancel", null);
     }
 
     [Fact]
