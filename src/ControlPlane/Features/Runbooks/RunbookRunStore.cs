@@ -21,7 +21,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
 {
     /// <summary>
     /// Creates a run inside the caller's transaction (the route below, schedules, alert
-    /// remediations): resolves the runbook version (default the latest unarchived), validates
+    /// remediations): resolves the runbook version (default the latest; an archived runbook starts no new run), validates
     /// <paramref name="parameters"/> against its schema (defaults applied), resolves its lock keys,
     /// inserts the run and its steps (<c>pending</c>) and an audit record. With
     /// <paramref name="start"/> it then starts it (<see cref="RunbookEngine.StartRunAsync"/>); a
@@ -43,7 +43,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         Caller? caller = null)
     {
         var found = await RunbookStore.GetAsync(connection, runbook, version, cancellationToken, transaction);
-        if (found is null || (found.ArchivedAt is not null && version is null))
+        if (found is null || found.ArchivedAt is not null)
         {
             return new RunCreation(null, false, true, null, new Dictionary<string, string[]>());
         }

@@ -200,7 +200,7 @@ internal static partial class RunbooksEndpoints
         }
 
         var caller = Caller.From(httpContext);
-        if (await runbooks.GetAsync(name, request.Version, includeArchived: request.Version is not null, cancellationToken) is not { } runbook)
+        if (await runbooks.GetAsync(name, request.Version, includeArchived: false, cancellationToken) is not { } runbook)
         {
             return ApiProblems.NotFound(request.Version is null ? $"runbook '{name}'" : $"version {request.Version} of runbook '{name}'");
         }
