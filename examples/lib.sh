@@ -6,7 +6,7 @@ set -euo pipefail
 OPS_URL="${OPS_URL:-http://127.0.0.1:${OPS_HTTP_PORT:-8080}}"
 _ops_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OPS_TOKEN="${OPS_TOKEN:-$(cat "${OPS_HOME:-$_ops_root/.ops}/admin.token")}"
-OPS_TARGET="${OPS_TARGET:-{\"labels\":{\"env\":\"dev\"}}}"
+OPS_TARGET="${OPS_TARGET:-{\"labels\":{\"env\":\"dev\",\"role\":\"ops\"}}}"
 OPS_FAILED=0
 
 # ops_api METHOD PATH [JSON]: one REST call; prints the body; fails on a non-2xx status.
@@ -38,7 +38,7 @@ ops_run() {
   for _ in $(seq 1 600); do
     operation="$(ops_api GET "/api/v1/operations/$id")"
     status="$(jq -r .status <<<"$operation")"
-    case "$status" in queued|running|pending_approval) sleep 0.2 ;; *) break ;; esac
+    case "$status" in waiting|queued|running|pending_approval) sleep 0.2 ;; *) break ;; esac
   done
   OPS_JOB="$(jq -c '.jobs[0]' <<<"$operation")"
   local job_id; job_id="$(jq -r .id <<<"$OPS_JOB")"

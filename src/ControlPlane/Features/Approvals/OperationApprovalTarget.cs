@@ -22,6 +22,25 @@ internal sealed class OperationApprovalTarget(AgentWakeups wakeups) : IApprovalT
 
     public async Task ReleaseAsync(ApprovalTransition transition, CancellationToken cancellationToken)
     {
+        var id = OperationId(transition);
+        var held = await transition.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT rollout_batch_size IS NOT NULL OR cardinality(locks) > 0 FROM operations WHERE id = @id",
+            new { id }, transition.Transaction, cancellationToken: cancellationToken));
+        if (held)
+        {
+            // A rollout or locks (DESIGN.md §11): the jobs wait, the operation takes its locks (FIFO,
+            // all or none) and releases its first batch, exactly as an operation that needed no approval.
+            await transition.Connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE jobs SET status = 'waiting', deadline_at = NULL WHERE operation_id = @id AND status = 'pending_approval';
+                SELECT CASE WHEN lock_try_acquire('operation', o.id, o.locks, @now, @now + make_interval(secs => o.lock_timeout_seconds))
+                            THEN operation_start(o.id, @now) END
+                  FROM operations o WHERE o.id = @id;
+                """,
+                new { id, now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken));
+            return;
+        }
+
         var agents = (await transition.Connection.QueryAsync<Guid>(new CommandDefinition(
             """
             UPDATE jobs j SET status = 'queued', queued_at = @now, deadline_at = @now + make_interval(secs => o.timeout_seconds)
@@ -29,7 +48,7 @@ internal sealed class OperationApprovalTarget(AgentWakeups wakeups) : IApprovalT
              WHERE o.id = j.operation_id AND j.operation_id = @id AND j.status = 'pending_approval'
             RETURNING j.agent_id
             """,
-            new { id = OperationId(transition), now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken))).Distinct().ToList();
+            new { id, now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken))).Distinct().ToList();
         transition.AfterCommit(() =>
         {
             foreach (var agent in agents)

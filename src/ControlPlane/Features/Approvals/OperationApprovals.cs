@@ -26,8 +26,8 @@ internal sealed class OperationApprovals(ApprovalStore approvals)
     public async Task<ApprovalResponse> RequestAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid operationId, OperationKind kind, Caller requester, CancellationToken cancellationToken)
     {
-        var operation = await connection.QuerySingleAsync<(string Kind, string Parameters, string Target, int TimeoutSeconds, int Priority)>(new CommandDefinition(
-            "SELECT kind, parameters::text, target::text, timeout_seconds, priority FROM operations WHERE id = @operationId",
+        var operation = await connection.QuerySingleAsync<(string Kind, string Parameters, string Target, int TimeoutSeconds, int Priority, string? Rollout, string[] Locks)>(new CommandDefinition(
+            "SELECT kind, parameters::text, target::text, timeout_seconds, priority, rollout::text, locks FROM operations WHERE id = @operationId",
             new { operationId }, transaction, cancellationToken: cancellationToken));
         var agents = (await connection.QueryAsync<(Guid Id, string Hostname)>(new CommandDefinition(
             "SELECT a.id, a.hostname FROM jobs j JOIN agents a ON a.id = j.agent_id WHERE j.operation_id = @operationId ORDER BY a.id",
@@ -40,6 +40,8 @@ internal sealed class OperationApprovals(ApprovalStore approvals)
             agents = agents.Select(a => new { id = a.Id, hostname = a.Hostname }).ToList(),
             timeoutSeconds = operation.TimeoutSeconds,
             priority = operation.Priority,
+            rollout = operation.Rollout is null ? (JsonElement?)null : JsonDocument.Parse(operation.Rollout).RootElement,
+            locks = operation.Locks,
         };
         var approval = await approvals.RequestAsync(
             connection, transaction, OperationApprovalTarget.Type, operationId.ToString(), request, kind.Risk, null, requester, cancellationToken);

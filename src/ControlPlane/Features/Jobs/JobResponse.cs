@@ -6,6 +6,8 @@ namespace Ops.ControlPlane.Features.Jobs;
 /// <summary>
 /// One job: an operation on one agent (DESIGN.md §7). <see cref="Result"/> is the kind's small
 /// JSON outcome; <see cref="Error"/> a one-line reason when it failed; times are UTC.
+/// <see cref="DeadlineAt"/> is <c>null</c> while the job is <c>waiting</c>: its deadline starts
+/// when its rollout batch or lock releases it. <see cref="Batch"/> is its rollout batch (1-based).
 /// </summary>
 public sealed record JobResponse(
     Guid Id,
@@ -19,13 +21,14 @@ public sealed record JobResponse(
     JsonElement? Result,
     string? Error,
     DateTimeOffset CreatedAt,
-    DateTimeOffset DeadlineAt,
+    DateTimeOffset? DeadlineAt,
     DateTimeOffset? LeasedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     DateTimeOffset? CancelRequestedAt,
     long OutputBytes,
-    bool OutputTruncated)
+    bool OutputTruncated,
+    int? Batch = null)
 {
     internal static JobResponse From(JobRow row) => new(
         row.Id,
@@ -45,6 +48,7 @@ public sealed record JobResponse(
         DbTime.Utc(row.FinishedAt),
         DbTime.Utc(row.CancelRequestedAt),
         row.OutputBytes,
-        row.OutputTruncated);
+        row.OutputTruncated,
+        row.Batch);
 
 }

@@ -12,7 +12,7 @@ internal sealed class JobRow
     public int Attempt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime QueuedAt { get; set; }
-    public DateTime DeadlineAt { get; set; }
+    public DateTime? DeadlineAt { get; set; }
     public DateTime? LeasedAt { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }
     public DateTime? StartedAt { get; set; }
@@ -23,8 +23,9 @@ internal sealed class JobRow
     public string? Error { get; set; }
     public long OutputBytes { get; set; }
     public bool OutputTruncated { get; set; }
+    public int? Batch { get; set; }
 
     public const string Columns =
         "id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, leased_at, lease_expires_at, " +
-        "started_at, finished_at, cancel_requested_at, exit_code, result::text AS result, error, output_bytes, output_truncated";
+        "started_at, finished_at, cancel_requested_at, exit_code, result::text AS result, error, output_bytes, output_truncated, batch";
 }

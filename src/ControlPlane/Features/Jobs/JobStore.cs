@@ -50,7 +50,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
                 Encoding.UTF8.GetString(r.Data),
                 DbTime.Utc(r.At)))
             .ToList();
-        var terminal = j.Status is "succeeded" or "failed" or "cancelled" or "timed_out" or "lost";
+        var terminal = !JobStates.IsUnfinished(j.Status);
         return new JobOutputResponse(chunks, j.OutputTruncated, terminal && !more, chunks.Count > 0 ? chunks[^1].Seq : afterSeq);
     }
 }

@@ -1,6 +1,8 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Ops.Contracts.Kinds;
+using Ops.Contracts.Runbooks;
+using Ops.ControlPlane.Features.Locks;
 
 namespace Ops.ControlPlane.Features.Operations;
 
@@ -83,5 +85,25 @@ internal sealed class CreateOperationRequestValidator : AbstractValidator<Create
 
         RuleFor(r => r.TimeoutSeconds).InclusiveBetween(1, 86_400);
         RuleFor(r => r.Priority).InclusiveBetween(0, 100);
+        RuleFor(r => r.Rollout!).Custom((rollout, context) =>
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            RolloutRules.Validate(rollout, "rollout", errors);
+            foreach (var (field, messages) in errors)
+            {
+                foreach (var message in messages)
+                {
+                    context.AddFailure(new ValidationFailure(field, message));
+                }
+            }
+        }).When(r => r.Rollout is not null);
+        RuleFor(r => r.Locks!).Custom((locks, context) =>
+        {
+            foreach (var (field, message) in LockKeys.Validate(locks, "locks"))
+            {
+                context.AddFailure(new ValidationFailure(field, message));
+            }
+        }).When(r => r.Locks is not null);
+        RuleFor(r => r.LockTimeoutSeconds).InclusiveBetween(1, LockKeys.MaxTimeoutSeconds);
     }
 }

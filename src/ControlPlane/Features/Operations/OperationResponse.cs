@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.Locks;
 
 namespace Ops.ControlPlane.Features.Operations;
 
@@ -8,6 +9,9 @@ namespace Ops.ControlPlane.Features.Operations;
 /// <see cref="JobCount"/> still counts them). <see cref="Status"/> is derived from the jobs.
 /// <see cref="ApprovalId"/>: the approval guarding it (destructive kinds, DESIGN.md §14), shown on the
 /// operation itself, <c>null</c> in list pages and for work that needs none.
+/// <see cref="Rollout"/> shows a rollout's progress, <see cref="Locks"/> the lock keys it holds or
+/// waits for (explicit and implicit), <see cref="WaitingOn"/> the lock it waits for, if any;
+/// <see cref="RunId"/> / <see cref="RunStep"/> the runbook run and step that created it.
 /// </summary>
 public sealed record OperationResponse(
     Guid Id,
@@ -23,4 +27,9 @@ public sealed record OperationResponse(
     DateTimeOffset? CancelRequestedAt,
     int JobCount,
     IReadOnlyList<JobResponse> Jobs,
-    Guid? ApprovalId = null);
+    Guid? ApprovalId = null,
+    RolloutProgress? Rollout = null,
+    IReadOnlyList<string>? Locks = null,
+    WaitingOn? WaitingOn = null,
+    Guid? RunId = null,
+    string? RunStep = null);

@@ -5,8 +5,10 @@ using Npgsql;
 using NpgsqlTypes;
 using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
+using Ops.Contracts.Runbooks;
 using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Http;
 using Ops.ControlPlane.Infrastructure.Storage;
@@ -29,7 +31,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         return await GetAsync(connection, null, id, cancellationToken);
     }
 
-    private static async Task<OperationResponse?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken)
+    /// <summary>The operation with every job and what it waits on, read inside the caller's transaction; <c>null</c> when unknown.</summary>
+    public static async Task<OperationResponse?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<OperationRow>(new CommandDefinition(
             $"SELECT {OperationRow.Columns} FROM operations o WHERE o.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
@@ -40,8 +43,11 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
 
         var jobs = await connection.QueryAsync<JobRow>(new CommandDefinition(
             $"SELECT {JobRow.Columns} FROM jobs WHERE operation_id = @id ORDER BY id", new { id }, transaction, cancellationToken: cancellationToken));
+        var waitingOn = row.Status == "waiting" && row.Locks.Length > 0
+            ? await LockStore.WaitingOnAsync(connection, transaction, "operation", id, cancellationToken)
+            : null;
         var approvalId = await ApprovalStore.LatestIdAsync(connection, transaction, OperationApprovalTarget.Type, id.ToString(), cancellationToken);
-        return ToResponse(row, jobs.Select(JobResponse.From).ToList()) with { ApprovalId = approvalId };
+        return ToResponse(row, jobs.Select(JobResponse.From).ToList()) with { WaitingOn = waitingOn, ApprovalId = approvalId };
     }
 
     /// <summary>
@@ -84,50 +90,15 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return earlier;
         }
 
-        var resolution = await ResolveTargetAsync(connection, transaction, request.Target!, kind.Name, cancellationToken);
-        if (resolution.Errors.Count > 0)
-        {
-            return new CreateOperationOutcome.TargetInvalid(resolution.Errors);
-        }
-
-        var now = TruncateToMicroseconds(timeProvider.GetUtcNow());
-        var id = Guid.CreateVersion7(now);
-        var timeout = request.TimeoutSeconds ?? (int)kind.DefaultTimeout.TotalSeconds;
-        var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
-        var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
-        var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
-        // Destructive kinds wait for a second person's approval (DESIGN.md §14): their jobs start pending_approval.
-        var needsApproval = OperationApprovals.Required(kind);
-        var initialStatus = needsApproval ? "pending_approval" : "queued";
         await using (var savepoint = new NpgsqlCommand("SAVEPOINT create_operation", connection, transaction))
         {
             await savepoint.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        InsertedOperation inserted;
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent)
-                VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, @initialStatus, @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent)
-                """,
-                new
-                {
-                    id,
-                    kind = kind.Name,
-                    parameters,
-                    target = JsonSerializer.Serialize(request.Target, OpsJson.Default),
-                    priority,
-                    timeout,
-                    createdBy = caller.Subject,
-                    now,
-                    idempotencyKey,
-                    requestHash,
-                    traceparent,
-                    initialStatus,
-                },
-                transaction,
-                cancellationToken: cancellationToken));
+            inserted = await InsertAsync(connection, transaction, request, kind, caller.Subject, idempotencyKey, requestHash, null, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
         {
@@ -141,47 +112,165 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
                 ?? throw new InvalidOperationException("Idempotency key conflict without a visible operation.", ex);
         }
 
-        var jobIds = resolution.AgentIds.Select(_ => Guid.CreateVersion7(now)).ToArray();
-        await using (var insertJobs = new NpgsqlCommand(
-            """
-            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at)
-            SELECT j.id, $2, j.agent_id, $4, $8, $5, 1, $6, $6, $7
-              FROM unnest($1::uuid[], $3::uuid[]) AS j(id, agent_id)
-            """, connection, transaction))
+        if (inserted.Operation is null)
         {
-            insertJobs.Parameters.AddWithValue(jobIds);
-            insertJobs.Parameters.AddWithValue(id);
-            insertJobs.Parameters.AddWithValue(resolution.AgentIds.ToArray());
-            insertJobs.Parameters.AddWithValue(kind.Name);
-            insertJobs.Parameters.AddWithValue(priority);
-            insertJobs.Parameters.AddWithValue(now);
-            insertJobs.Parameters.AddWithValue(now.AddSeconds(timeout));
-            insertJobs.Parameters.AddWithValue(initialStatus);
-            await insertJobs.ExecuteNonQueryAsync(cancellationToken);
+            return new CreateOperationOutcome.TargetInvalid(inserted.Errors);
         }
 
         await audit.AppendAsync(connection, transaction, new AuditEntry(
-            caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
-            new { kind = kind.Name, target = request.Target, jobs = jobIds.Length, idempotencyKey }), cancellationToken);
+            caller.Subject, caller.Role, "operation.create", "operation", inserted.Operation.Id.ToString(), caller.ClientAddress, caller.TraceId,
+            new { kind = kind.Name, target = request.Target, jobs = inserted.AgentIds.Count, idempotencyKey, rollout = request.Rollout, locks = inserted.Operation.Locks }),
+            cancellationToken);
 
-        if (needsApproval)
+        if (inserted.Operation.Status == OperationStatus.PendingApproval)
         {
-            await approvals.RequestAsync(connection, transaction, id, kind, caller, cancellationToken);
-            var pending = (await GetAsync(connection, transaction, id, cancellationToken))!;
+            // Destructive kinds wait for a second person's approval (DESIGN.md §14), requested in this transaction.
+            await approvals.RequestAsync(connection, transaction, inserted.Operation.Id, kind, caller, cancellationToken);
+            var pending = (await GetAsync(connection, transaction, inserted.Operation.Id, cancellationToken))!;
             await transaction.CommitAsync(cancellationToken);
             return new CreateOperationOutcome.Created(pending, []);
         }
 
         await transaction.CommitAsync(cancellationToken);
+        return new CreateOperationOutcome.Created(inserted.Operation, inserted.AgentIds);
+    }
+
+    /// <summary>
+    /// Inserts an operation and its jobs inside the caller's transaction (no audit record: the
+    /// caller writes its own). Without rollout or locks every job is <c>queued</c> at once; with
+    /// them the jobs start <c>waiting</c> (a batch number each, in the stable order agent hostname
+    /// then id) and the operation takes its explicit and implicit locks (DESIGN.md §11) and
+    /// releases its first batch, or queues behind the current holder. Returns the operation, or
+    /// the target's errors when it matches no usable agent. Used by <c>POST /api/v1/operations</c>
+    /// and by the runbook engine (with <paramref name="link"/>).
+    /// </summary>
+    public async Task<InsertedOperation> InsertAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        CreateOperationRequest request,
+        OperationKind kind,
+        string createdBy,
+        string? idempotencyKey,
+        byte[]? requestHash,
+        OperationLink? link,
+        CancellationToken cancellationToken)
+    {
+        var resolution = await ResolveTargetAsync(connection, transaction, request.Target!, kind.Name, cancellationToken);
+        if (resolution.Errors.Count > 0)
+        {
+            return new InsertedOperation(null, [], resolution.Errors);
+        }
+
+        var now = TruncateToMicroseconds(timeProvider.GetUtcNow());
+        var id = Guid.CreateVersion7(now);
+        var timeout = request.TimeoutSeconds ?? (int)kind.DefaultTimeout.TotalSeconds;
+        var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
+        var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
+        var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
+        var locks = (request.Locks ?? []).Concat(LockKeys.Implicit(kind.Name, request.Parameters, resolution.AgentIds)).Distinct(StringComparer.Ordinal).ToArray();
+        var agentIds = resolution.AgentIds;
+        int? batchSize = null;
+        var (pause, maxErrors, batches) = (0, 0, 0);
+        if (request.Rollout is { } rollout)
+        {
+            // Stable order of release (DESIGN.md §11): agent hostname, then id.
+            agentIds = (await connection.QueryAsync<Guid>(new CommandDefinition(
+                "SELECT id FROM agents WHERE id = ANY(@ids) ORDER BY hostname, id",
+                new { ids = agentIds.ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
+            var resolved = RolloutRules.Resolve(rollout, agentIds.Count);
+            (batchSize, pause, maxErrors) = (resolved.BatchSize, resolved.PauseSeconds, resolved.MaxErrors);
+            batches = (agentIds.Count + resolved.BatchSize - 1) / resolved.BatchSize;
+        }
+
+        var held = batchSize is not null || locks.Length > 0;
+        // Destructive kinds wait for an approval first (DESIGN.md §14): their jobs start pending_approval,
+        // and locks and the first batch are taken only when it is granted (OperationApprovalTarget).
+        // A runbook step (link) is covered by its run's approval.
+        var needsApproval = link is null && OperationApprovals.Required(kind);
+        var initialStatus = needsApproval ? "pending_approval" : held ? "waiting" : "queued";
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent,
+                                    rollout, rollout_batch_size, rollout_pause_seconds, rollout_max_errors, rollout_batches, rollout_gated, locks, lock_timeout_seconds, run_id, run_step)
+            VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, @status, @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent,
+                    @rollout::jsonb, @batchSize, @pause, @maxErrors, @batches, @gated, @locks, @lockTimeout, @runId, @runStep)
+            """,
+            new
+            {
+                id,
+                kind = kind.Name,
+                parameters,
+                target = JsonSerializer.Serialize(request.Target, OpsJson.Default),
+                status = initialStatus,
+                priority,
+                timeout,
+                createdBy,
+                now,
+                idempotencyKey,
+                requestHash,
+                traceparent,
+                rollout = request.Rollout is null ? null : JsonSerializer.Serialize(request.Rollout, OpsJson.Default),
+                batchSize,
+                pause,
+                maxErrors,
+                batches,
+                gated = link?.Gated ?? false,
+                locks,
+                lockTimeout = request.LockTimeoutSeconds ?? LockKeys.DefaultTimeoutSeconds,
+                runId = link?.RunId,
+                runStep = link?.Step,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+
+        var jobIds = agentIds.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        var jobBatches = agentIds.Select((_, i) => batchSize is { } size ? (int?)(i / size + 1) : null).ToArray();
+        await using (var insertJobs = new NpgsqlCommand(
+            """
+            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, batch, released_at)
+            SELECT j.id, $2, j.agent_id, $4, $8, $5, 1, $6, $6, CASE WHEN $8 = 'queued' THEN $7 END, j.batch, CASE WHEN $8 = 'queued' THEN $6 END
+              FROM unnest($1::uuid[], $3::uuid[], $9::integer[]) AS j(id, agent_id, batch)
+            """, connection, transaction))
+        {
+            insertJobs.Parameters.AddWithValue(jobIds);
+            insertJobs.Parameters.AddWithValue(id);
+            insertJobs.Parameters.AddWithValue(agentIds.ToArray());
+            insertJobs.Parameters.AddWithValue(kind.Name);
+            insertJobs.Parameters.AddWithValue(priority);
+            insertJobs.Parameters.AddWithValue(now);
+            insertJobs.Parameters.AddWithValue(now.AddSeconds(timeout));
+            insertJobs.Parameters.AddWithValue(initialStatus);
+            insertJobs.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = jobBatches.Select(b => (object?)b ?? DBNull.Value).ToArray() });
+            await insertJobs.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (needsApproval)
+        {
+            return new InsertedOperation((await GetAsync(connection, transaction, id, cancellationToken))!, agentIds, new Dictionary<string, string[]>());
+        }
+
+        if (held)
+        {
+            // Takes the locks (all or none, FIFO) and releases the first batch, or queues behind the holder.
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                SELECT CASE WHEN lock_try_acquire('operation', @id, @locks, @now, @now + make_interval(secs => @lockTimeout))
+                            THEN operation_start(@id, @now) END
+                """,
+                new { id, locks, now, lockTimeout = request.LockTimeoutSeconds ?? LockKeys.DefaultTimeoutSeconds },
+                transaction,
+                cancellationToken: cancellationToken));
+            return new InsertedOperation((await GetAsync(connection, transaction, id, cancellationToken))!, agentIds, new Dictionary<string, string[]>());
+        }
 
         // Built from what was just written (the database keeps microseconds, as `now` does), saving a read on the submit path.
         var deadline = now.AddSeconds(timeout);
-        var jobs = jobIds.Zip(resolution.AgentIds, (jobId, agentId) => new JobResponse(
+        var jobs = jobIds.Zip(agentIds, (jobId, agentId) => new JobResponse(
             jobId, id, agentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
         var created = new OperationResponse(
             id, kind.Name, DbJson.Parse(parameters), request.Target!, OperationStatus.Queued, priority, timeout,
-            caller.Subject, now, now, null, jobs.Count, jobs);
-        return new CreateOperationOutcome.Created(created, resolution.AgentIds);
+            createdBy, now, now, null, jobs.Count, jobs);
+        return new InsertedOperation(created, agentIds, new Dictionary<string, string[]>());
     }
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), value.Offset);
@@ -199,6 +288,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         // A request still waiting for its approval is withdrawn with it; first, so the approval row is
         // locked before the operation's, in the order a concurrent decision takes them.
         await approvals.WithdrawAsync(connection, transaction, id, caller, cancellationToken);
+        // The lock manager next, then the row: the order the lock triggers use (no deadlock with a grant).
+        await connection.ExecuteAsync(new CommandDefinition("SELECT lock_manager_enter()", transaction: transaction, cancellationToken: cancellationToken));
         var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT status FROM operations WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
         if (status is null)
@@ -212,10 +303,27 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return ((await GetAsync(connection, transaction, id, cancellationToken))!, [], true);
         }
 
+        var agents = await CancelInTransactionAsync(connection, transaction, id, caller.Subject, cancellationToken);
+        await audit.AppendAsync(connection, transaction, new AuditEntry(
+            caller.Subject, caller.Role, "operation.cancel", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
+            new { previousStatus = status, runningJobsSignalled = agents.Count }), cancellationToken);
+        var operation = await GetAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (operation!, agents, false);
+    }
+
+    /// <summary>
+    /// Cancels an unfinished operation inside the caller's transaction (see <see cref="CancelAsync"/>):
+    /// waiting, queued and leased jobs end <c>cancelled</c>, running ones are told through their
+    /// agents. Returns the agents to wake. Used by the runbook engine to cancel a run's step.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> CancelInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string by, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE operations SET cancel_requested_at = COALESCE(cancel_requested_at, @now), cancel_requested_by = COALESCE(cancel_requested_by, @by), updated_at = @now WHERE id = @id",
-            new { id, now, by = caller.Subject }, transaction, cancellationToken: cancellationToken));
+            new { id, now, by }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE jobs SET status = 'cancelled', finished_at = @now, cancel_requested_at = @now, error = 'cancelled before it started'
@@ -242,12 +350,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
                 new { agents = agents.ToArray() }, transaction, cancellationToken: cancellationToken));
         }
 
-        await audit.AppendAsync(connection, transaction, new AuditEntry(
-            caller.Subject, caller.Role, "operation.cancel", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
-            new { previousStatus = status, runningJobsSignalled = agents.Count }), cancellationToken);
-        var operation = await GetAsync(connection, transaction, id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (operation!, agents, false);
+        return agents;
     }
 
     private static async Task<CreateOperationOutcome?> FindByKeyAsync(
@@ -346,5 +449,16 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         DbTime.Utc(row.UpdatedAt),
         DbTime.Utc(row.CancelRequestedAt),
         row.JobCount,
-        jobs);
+        jobs,
+        null,
+        row.RolloutBatchSize is { } batchSize
+            ? new RolloutProgress(
+                row.Rollout is null ? null : JsonSerializer.Deserialize<RolloutOptions>(row.Rollout, OpsJson.Default),
+                batchSize, row.RolloutPauseSeconds, row.RolloutMaxErrors, row.RolloutBatch, row.RolloutBatches, row.RolloutReleased, row.RolloutFailed,
+                DbTime.Utc(row.RolloutNextAt), row.RolloutStopped)
+            : null,
+        row.Locks,
+        null,
+        row.RunId,
+        row.RunStep);
 }

@@ -11,13 +11,16 @@ using Ops.ControlPlane.Features.Agents;
 using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Alerts;
 using Ops.ControlPlane.Features.Audit;
+using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.EnrollmentTokens;
 using Ops.ControlPlane.Features.Health;
 using Ops.ControlPlane.Features.Jobs;
+using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Features.OperationKinds;
 using Ops.ControlPlane.Features.Operations;
 using Ops.ControlPlane.Features.Schedules;
 using Ops.ControlPlane.Features.Webhooks;
+using Ops.ControlPlane.Features.Runbooks;
 using Ops.ControlPlane.Infrastructure.Audit;
 using Ops.ControlPlane.Infrastructure.Auth;
 using Ops.ControlPlane.Infrastructure.Events;
@@ -44,6 +47,8 @@ internal static class ApiExtensions
         builder.AddSchedules();
         builder.AddWebhooks();
         builder.AddAlerts();
+        builder.AddRollout();
+        builder.AddRunbooks();
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -54,6 +59,7 @@ internal static class ApiExtensions
         services.AddSingleton<OperationStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
+        services.AddSingleton<LockStore>();
         // Every request validator of this assembly (FluentValidation.DependencyInjectionExtensions); stateless, so singletons.
         services.AddValidatorsFromAssembly(typeof(ApiExtensions).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
 
@@ -138,6 +144,8 @@ internal static class ApiExtensions
         app.MapSchedulesEndpoints();
         app.MapWebhooksEndpoints();
         app.MapAlertsEndpoints();
+        app.MapLocksEndpoints();
+        app.MapRunbooksEndpoints();
         app.MapAgentProtocol();
         app.MapOpsMetrics();
         return app;
