@@ -163,7 +163,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
             var half = options.OutputLimitBytes / 2;
             var state = job.OutputAttempt == attempt
                 ? new OutputState(job.OutputBytes, job.OutputTrimmedSeq, job.OutputHeadSeq, job.OutputHeadBytes, job.OutputHeadClosed)
-                : await DescribeStoredOutputAsync(connection, transaction, jobId, attempt, job.OutputAttempt == -1 ? job.OutputTrimmedSeq : 0, half, cancellationToken);
+                : await DescribeStoredOutputAsync(connection, transaction, jobId, attempt, job.OutputAttempt == -attempt ? job.OutputTrimmedSeq : 0, half, cancellationToken);
             var inserted = new List<(long Seq, int Length)>(chunks.Count);
             await using (var insert = new NpgsqlCommand(
                 """
@@ -266,7 +266,8 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
 
     /// <summary>
     /// The output bookkeeping of an attempt read from its stored chunks: once per attempt (none
-    /// stored yet for a new attempt) or for output stored before migration 0050. The head is the
+    /// stored yet for a new attempt, whose stored bytes start at 0) or for output stored before
+    /// migration 0050 (marked <c>output_attempt = -attempt</c>, keeping its dropped seq). The head is the
     /// longest prefix within <paramref name="half"/> below the first dropped chunk.
     /// </summary>
     private static Task<OutputState> DescribeStoredOutputAsync(

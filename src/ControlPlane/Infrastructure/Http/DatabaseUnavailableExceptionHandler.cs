@@ -8,7 +8,9 @@ namespace Ops.ControlPlane.Infrastructure.Http;
 
 /// <summary>
 /// Answers a transient database failure (the server restarting or unreachable, a broken
-/// connection, an exhausted pool, a serialization failure: <see cref="NpgsqlException.IsTransient"/>)
+/// connection, an exhausted pool: any <see cref="NpgsqlException"/> that is not a server error;
+/// a server error that <see cref="NpgsqlException.IsTransient"/> calls transient, such as
+/// 57P01 admin shutdown, 57P03 cannot connect now, 40001 serialization failure)
 /// with 503 Service Unavailable, a <c>Retry-After</c> header (RFC 9110 §10.2.3) and problem
 /// details, instead of a 500: the client may retry, and a submission retried with the same
 /// <c>Idempotency-Key</c> is created at most once (DESIGN.md §5). <c>/health/ready</c> says 503
@@ -43,15 +45,17 @@ internal sealed class DatabaseUnavailableExceptionHandler(IProblemDetailsService
         });
     }
 
-    /// <summary>True when <paramref name="exception"/> or one it wraps is a transient Npgsql failure.</summary>
+    /// <summary>True when <paramref name="exception"/> or one it wraps is a transient Npgsql failure (the first Npgsql exception found decides).</summary>
     public static bool IsTransient(Exception exception)
     {
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
             switch (e)
             {
-                case NpgsqlException { IsTransient: true }:
-                    return true;
+                case PostgresException server:
+                    return server.IsTransient;
+                case NpgsqlException:
+                    return true; // the conversation with the server failed (network, protocol, pool)
                 case AggregateException aggregate when aggregate.InnerExceptions.Any(IsTransient):
                     return true;
             }

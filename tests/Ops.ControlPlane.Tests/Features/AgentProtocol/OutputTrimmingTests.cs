@@ -147,4 +147,33 @@ public sealed class OutputTrimmingTests(OpsApiFactory factory) : IClassFixture<O
         await AssertStoredAsync(jobId, chunks.Select(c => (c.Seq, c.Data.Length)).ToList());
         Assert.True(await factory.QueryScalarAsync<bool>("SELECT output_truncated FROM jobs WHERE id = @jobId", new { jobId }));
     }
+
+    [Fact]
+    public async Task AppendOutput_OnOutputStoredBeforeTheMigration_RebuildsTheHeadFromTheStoredChunks()
+    {
+        var queue = factory.Services.GetRequiredService<JobQueue>();
+        var (agentId, jobId, attempt) = await StartJobAsync(queue);
+        var appended = new List<(long Seq, int Size)>();
+        long seq = 0;
+        async Task AppendAsync(int count, int size)
+        {
+            var chunks = Enumerable.Range(0, count).Select(_ => Chunk(++seq, size)).ToList();
+            await queue.AppendOutputAsync(agentId, jobId, attempt, chunks, CancellationToken.None);
+            appended.AddRange(chunks.Select(c => (c.Seq, c.Data.Length)));
+        }
+
+        await AppendAsync(6000, 100);
+        await AppendAsync(6000, 100); // over the bound: trimmed already
+        // As migration 0050 leaves a job that had output: bookkeeping unknown for this attempt.
+        await factory.QueryScalarAsync<int>(
+            """
+            WITH j AS (UPDATE jobs SET output_attempt = -attempt, output_head_seq = 0, output_head_bytes = 0, output_head_closed = false
+                        WHERE id = @jobId RETURNING 1)
+            SELECT count(*)::int FROM j
+            """, new { jobId });
+
+        await AppendAsync(3000, 100);
+
+        await AssertStoredAsync(jobId, appended);
+    }
 }

@@ -8,6 +8,6 @@ ALTER TABLE jobs
     ADD COLUMN output_head_bytes    bigint  NOT NULL DEFAULT 0,      -- bytes of the kept head
     ADD COLUMN output_head_closed   boolean NOT NULL DEFAULT false;  -- a chunk did not fit: the head is complete
 
--- Jobs that already stored output describe it again from their chunks on their next append
--- (output_attempt = -1); every other job's bookkeeping is its current attempt's.
-UPDATE jobs SET output_attempt = CASE WHEN output_bytes > 0 THEN -1 ELSE attempt END;
+-- Jobs that already stored output describe it again from their chunks on their next append of
+-- that attempt (output_attempt = -attempt keeps their dropped seq); any other attempt starts afresh.
+UPDATE jobs SET output_attempt = CASE WHEN output_bytes > 0 THEN -attempt ELSE attempt END;
