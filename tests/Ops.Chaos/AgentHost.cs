@@ -32,7 +32,13 @@ internal sealed class AgentHost : IAsyncDisposable
 
     public static string MarksFile(string home) => Path.Combine(home, "chaos-marks.txt");
 
-    public static async Task<AgentHost> StartAsync(ChaosOptions options, int index, string enrollmentToken, CancellationToken cancellationToken)
+    /// <summary>Writes the agent's config under <c>$home/agents/agent-N</c>, starts it with <paramref name="enrollmentToken"/> and waits for its identity.</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="index">N of the agent's folder and hostname.</param>
+    /// <param name="enrollmentToken">Used on the first start only (the identity is kept in the state directory).</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="grpcPort">The control plane the agent talks to: a replica's gRPC port or a load balancer's; default the first replica's.</param>
+    public static async Task<AgentHost> StartAsync(ChaosOptions options, int index, string enrollmentToken, CancellationToken cancellationToken, int? grpcPort = null)
     {
         var dir = Path.Combine(options.Home, "agents", $"agent-{index}");
         var state = Path.Combine(dir, "state");
@@ -42,7 +48,7 @@ internal sealed class AgentHost : IAsyncDisposable
         {
             Agent = new
             {
-                ControlPlaneUrl = $"http://127.0.0.1:{options.GrpcPort}",
+                ControlPlaneUrl = $"http://127.0.0.1:{grpcPort ?? options.GrpcPort}",
                 StateDirectory = state,
                 Hostname = $"chaos-agent-{index}",
                 Labels = new Dictionary<string, string> { ["chaos"] = "true" },

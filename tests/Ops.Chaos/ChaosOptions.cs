@@ -6,7 +6,8 @@ namespace Ops.Chaos;
 /// Settings of a chaos run: where the real processes live and listen, how much load, which
 /// scenarios. Command line: <c>--home DIR --http-port N --grpc-port N --ops N --agents N
 /// --scenarios a,b,c</c>; environment: <c>OPS_CHAOS_HOME</c>, <c>OPS_CHAOS_HTTP_PORT</c>,
-/// <c>OPS_CHAOS_GRPC_PORT</c>. Ports default to 18160/18161, away from <c>./ops up</c>'s 8080/8081.
+/// <c>OPS_CHAOS_GRPC_PORT</c>. Ports default to 18160/18161, away from <c>./ops up</c>'s 8080/8081;
+/// scenario (d) also uses the next ones: the second replica on +2, the load balancer on +4.
 /// </summary>
 internal sealed record ChaosOptions
 {
@@ -24,7 +25,7 @@ internal sealed record ChaosOptions
     /// <summary>Concurrent clients of the closed loop.</summary>
     public int Clients { get; init; } = 8;
 
-    public IReadOnlySet<char> Scenarios { get; init; } = new HashSet<char> { 'a', 'b', 'c' };
+    public IReadOnlySet<char> Scenarios { get; init; } = new HashSet<char> { 'a', 'b', 'c', 'd' };
 
     /// <summary>Heartbeat interval handed to the agents (ms); the running grace is five of them.</summary>
     public int HeartbeatIntervalMs { get; init; } = 2000;
@@ -50,7 +51,7 @@ internal sealed record ChaosOptions
             Operations = Int(Arg("--ops"), 500),
             Agents = Int(Arg("--agents"), 2),
             Clients = Int(Arg("--clients"), 8),
-            Scenarios = (Arg("--scenarios") ?? "a,b,c").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s[0]).ToHashSet(),
+            Scenarios = (Arg("--scenarios") ?? "a,b,c,d").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s[0]).ToHashSet(),
         };
     }
 }

@@ -40,6 +40,11 @@ internal static class ChaosRun
                 results.Add(await scenarios.StopAgentAsync(cancellationToken));
             }
 
+            if (options.Scenarios.Contains('d'))
+            {
+                results.Add(await scenarios.KillOneOfTwoReplicasAsync(cancellationToken));
+            }
+
             return results;
         }
         finally

@@ -9,11 +9,17 @@ namespace Ops.Chaos;
 /// Started, killed with SIGKILL, restarted on the same home and ports, stopped with SIGTERM
 /// (which also stops its PostgreSQL). Adapted from tests/Ops.Benchmarks' ControlPlaneProcess.
 /// </summary>
-internal sealed class ControlPlaneHost(ChaosOptions options) : IAsyncDisposable
+/// <param name="options">The run's settings (home, timings).</param>
+/// <param name="replica">0 for the control plane that owns the embedded cluster; 1 for a second replica on the same database (scenario d), on the ports after the proxies'.</param>
+internal sealed class ControlPlaneHost(ChaosOptions options, int replica = 0) : IAsyncDisposable
 {
     private Process? _process;
 
-    public Uri RestAddress => new($"http://127.0.0.1:{options.HttpPort}");
+    public int HttpPort => replica == 0 ? options.HttpPort : options.HttpPort + 2;
+
+    public int GrpcPort => replica == 0 ? options.GrpcPort : options.GrpcPort + 2;
+
+    public Uri RestAddress => new($"http://127.0.0.1:{HttpPort}");
 
     public int Pid => _process?.Id ?? 0;
 
@@ -25,8 +31,14 @@ internal sealed class ControlPlaneHost(ChaosOptions options) : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(RepoPaths.ControlPlaneDll);
         info.Environment["OPS_HOME"] = options.Home;
-        info.Environment["OPS_HTTP_PORT"] = options.HttpPort.ToString(CultureInfo.InvariantCulture);
-        info.Environment["OPS_GRPC_PORT"] = options.GrpcPort.ToString(CultureInfo.InvariantCulture);
+        info.Environment["OPS_HTTP_PORT"] = HttpPort.ToString(CultureInfo.InvariantCulture);
+        info.Environment["OPS_GRPC_PORT"] = GrpcPort.ToString(CultureInfo.InvariantCulture);
+        if (replica > 0)
+        {
+            // The first replica's embedded cluster, over its Unix socket.
+            info.Environment["ConnectionStrings__Ops"] = $"Host={Path.Combine(options.Home, "pg")};Port=5432;Username=postgres;Database=ops;Maximum Pool Size=100";
+        }
+
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Error";
         info.Environment["AgentProtocol__LeaseDuration"] = "00:00:10";
@@ -34,7 +46,7 @@ internal sealed class ControlPlaneHost(ChaosOptions options) : IAsyncDisposable
         info.Environment["Agents__HeartbeatIntervalMs"] = options.HeartbeatIntervalMs.ToString(CultureInfo.InvariantCulture);
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start the control plane");
         // Its warnings and errors go to $home/control-plane.log, for the post-mortem of a failed check.
-        var logFile = TextWriter.Synchronized(new StreamWriter(Path.Combine(options.Home, "control-plane.log"), append: true) { AutoFlush = true });
+        var logFile = TextWriter.Synchronized(new StreamWriter(Path.Combine(options.Home, replica == 0 ? "control-plane.log" : $"control-plane-{replica}.log"), append: true) { AutoFlush = true });
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) logFile.WriteLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) logFile.WriteLine(e.Data); };
         _process.BeginOutputReadLine();

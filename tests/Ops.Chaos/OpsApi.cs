@@ -7,6 +7,8 @@ namespace Ops.Chaos;
 /// <summary>The REST calls the chaos scenarios make, as an admin.</summary>
 internal sealed class OpsApi(Uri baseAddress, string token) : IDisposable
 {
+    public string Token => token;
+
     private static readonly string[] Terminal = ["succeeded", "failed", "cancelled", "timed_out", "rejected", "expired"];
 
     public HttpClient Http { get; } = new()

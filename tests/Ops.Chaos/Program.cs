@@ -1,7 +1,7 @@
 namespace Ops.Chaos;
 
 /// <summary>
-/// <c>./ops chaos [--ops N] [--agents N] [--clients N] [--scenarios a,b,c] [--http-port N] [--grpc-port N] [--home DIR]</c>:
+/// <c>./ops chaos [--ops N] [--agents N] [--clients N] [--scenarios a,b,c,d] [--http-port N] [--grpc-port N] [--home DIR]</c>:
 /// runs the scenarios and prints the report table; exit code 0 when every check passed.
 /// </summary>
 internal static class ChaosCommand

@@ -7,7 +7,8 @@ namespace Ops.Chaos;
 /// <summary>
 /// The chaos scenarios of issue 16, against one control plane and its agents: (a) kill -9 of the
 /// control plane under a closed-loop load, (b) <c>pg_ctl restart -m immediate</c> under load,
-/// (c) SIGSTOP of an agent past the running grace during a long job.
+/// (c) SIGSTOP of an agent past the running grace during a long job, (d) one of two replicas
+/// killed behind a load balancer.
 /// </summary>
 internal sealed class Scenarios(ChaosOptions options, ControlPlaneHost controlPlane, OpsApi api, IReadOnlyList<AgentHost> agents, TextWriter log)
 {
@@ -199,5 +200,74 @@ internal sealed class Scenarios(ChaosOptions options, ControlPlaneHost controlPl
             OtherStatuses = $"{finalStatus}:1",
             Notes = $"stopped {stoppedFor.TotalSeconds:F1} s (grace {options.RunningGrace.TotalSeconds:F0} s); online {online?.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) ?? "never"} ms after SIGCONT; late report: {(refusal.Length > 0 ? "refused" : "not seen")}",
         };
+    }
+
+    /// <summary>
+    /// (d) two replicas on one database behind a TCP load balancer (the agent takes one
+    /// <c>ControlPlaneUrl</c>: a load balancer or DNS name over the replicas), the first killed
+    /// with kill -9 under load: the second serves every client and agent; every job succeeds.
+    /// Afterwards the first replica is started again (it owns the embedded cluster).
+    /// </summary>
+    public async Task<ScenarioResult> KillOneOfTwoReplicasAsync(CancellationToken cancellationToken)
+    {
+        var runTag = NewRunTag('d');
+        var second = new ControlPlaneHost(options, replica: 1);
+        var balanced = new List<AgentHost>();
+        TcpBalancer? rest = null, grpc = null;
+        try
+        {
+            await second.StartAsync(cancellationToken);
+            rest = new TcpBalancer(options.HttpPort + 4, controlPlane.HttpPort, second.HttpPort);
+            grpc = new TcpBalancer(options.GrpcPort + 4, controlPlane.GrpcPort, second.GrpcPort);
+            var token = await api.CreateEnrollmentTokenAsync(options.Agents, cancellationToken);
+            for (var i = 0; i < options.Agents; i++)
+            {
+                balanced.Add(await AgentHost.StartAsync(options, 10 + i, token, cancellationToken, options.GrpcPort + 4));
+            }
+
+            using var viaBalancer = new OpsApi(new Uri($"http://127.0.0.1:{options.HttpPort + 4}"), api.Token);
+            var load = new ClosedLoopLoad(viaBalancer, balanced.Select(a => a.AgentId).ToList(), runTag, options.Operations, options.Clients);
+            var running = load.RunAsync(cancellationToken);
+            await WaitAcceptedAsync(load, options.Operations / 3, running, cancellationToken);
+            log.WriteLine($"(d) {load.Accepted} accepted through the balancer: kill -9 of replica 1 (pid {controlPlane.Pid}); replica 2 (pid {second.Pid}) stays");
+            await controlPlane.KillAsync();
+            await running;
+            var result = new ScenarioResult("d", "two replicas, kill -9 of one") { Total = options.Operations, Notes = $"agents and clients through a TCP load balancer; {load.Replays} client replays" };
+            var verified = await LoadVerifier.VerifyAsync(result, viaBalancer, load, runTag, options.Home, cancellationToken);
+            if (verified.Succeeded != verified.Accepted)
+            {
+                verified.Failures.Add($"{verified.Accepted - verified.Succeeded} operations did not succeed although the second replica and every agent stayed up");
+            }
+
+            if (!second.IsRunning)
+            {
+                verified.Failures.Add("the second replica died");
+            }
+
+            return verified;
+        }
+        finally
+        {
+            foreach (var agent in balanced)
+            {
+                await agent.DisposeAsync();
+            }
+
+            if (rest is not null)
+            {
+                await rest.DisposeAsync();
+            }
+
+            if (grpc is not null)
+            {
+                await grpc.DisposeAsync();
+            }
+
+            await second.DisposeAsync();
+            if (!controlPlane.IsRunning)
+            {
+                await controlPlane.StartAsync(cancellationToken);
+            }
+        }
     }
 }
