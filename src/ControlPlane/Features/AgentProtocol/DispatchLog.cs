@@ -9,4 +9,7 @@ internal static partial class DispatchLog
 
     [LoggerMessage(103, LogLevel.Warning, "Lease reaper pass failed")]
     public static partial void ReaperFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(104, LogLevel.Warning, "No replica reaped leases for {GapSeconds:F1} s (control plane or database down): {Jobs} leases shifted by that gap")]
+    public static partial void LeasesShifted(ILogger logger, double gapSeconds, int jobs);
 }

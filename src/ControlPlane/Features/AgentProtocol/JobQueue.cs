@@ -21,6 +21,9 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// </summary>
 internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
 {
+    /// <summary>How many of the oldest tail chunks one trimming statement looks at.</summary>
+    private const int TrimBatch = 256;
+
     /// <summary>
     /// One round trip for a Pull: leases up to <paramref name="max"/> queued, unexpired jobs of the
     /// agent (highest priority, then oldest first) and takes the cancellations it has not been told
@@ -159,6 +162,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
     /// within <see cref="AgentProtocolOptions.OutputLimitBytes"/>: its first and last halves stay,
     /// the middle is dropped and the job marked truncated. Returns whether the job should stop.
     /// </summary>
+    /// <remarks>
+    /// Costs O(chunks of the call) whatever the number of stored chunks: the head (the longest
+    /// prefix within half the bound) is tracked on the job row, and an append that crosses the
+    /// bound deletes only the oldest chunks after the head, read in primary-key order from the
+    /// last dropped seq on, until the tail is within the other half.
+    /// </remarks>
     public async Task<bool> AppendOutputAsync(Guid agentId, Guid jobId, int attempt, IReadOnlyList<OutputChunk> chunks, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -178,7 +187,11 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
 
         if (chunks.Count > 0)
         {
-            var inserted = 0L;
+            var half = options.OutputLimitBytes / 2;
+            var state = job.OutputAttempt == attempt
+                ? new OutputState(job.OutputBytes, job.OutputTrimmedSeq, job.OutputHeadSeq, job.OutputHeadBytes, job.OutputHeadClosed)
+                : await DescribeStoredOutputAsync(connection, transaction, jobId, attempt, job.OutputAttempt == -attempt ? job.OutputTrimmedSeq : 0, half, cancellationToken);
+            var inserted = new List<(long Seq, int Length)>(chunks.Count);
             await using (var insert = new NpgsqlCommand(
                 """
                 INSERT INTO job_output (job_id, attempt, seq, stream, data, at)
@@ -186,7 +199,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
                   FROM unnest($3::bigint[], $4::smallint[], $5::bytea[], $6::timestamptz[]) AS c(seq, stream, data, at)
                  WHERE c.seq > $7
                 ON CONFLICT DO NOTHING
-                RETURNING length(data)
+                RETURNING seq, length(data)
                 """, connection, transaction))
             {
                 insert.Parameters.AddWithValue(jobId);
@@ -195,51 +208,110 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
                 insert.Parameters.AddWithValue(chunks.Select(c => (short)c.Stream).ToArray());
                 insert.Parameters.AddWithValue(chunks.Select(c => c.Data.ToByteArray()).ToArray());
                 insert.Parameters.AddWithValue(chunks.Select(c => c.At is null ? timeProvider.GetUtcNow() : c.At.ToDateTimeOffset()).ToArray());
-                insert.Parameters.AddWithValue(job.OutputTrimmedSeq);
+                insert.Parameters.AddWithValue(state.TrimmedSeq);
                 await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    inserted += reader.GetInt32(0);
+                    inserted.Add((reader.GetInt64(0), reader.GetInt32(1)));
                 }
             }
 
-            var stored = job.OutputBytes + inserted;
-            var truncated = job.OutputTrimmedSeq > 0 && chunks.Any(c => c.Seq <= job.OutputTrimmedSeq);
+            var (stored, trimmedSeq, headSeq, headBytes, headClosed) = state;
+            foreach (var (seq, length) in inserted.OrderBy(c => c.Seq))
+            {
+                stored += length;
+                if (seq <= headSeq)
+                {
+                    headBytes += length; // a late chunk inside the head
+                }
+                else if (!headClosed && headBytes + length <= half)
+                {
+                    headSeq = seq;
+                    headBytes += length;
+                }
+                else
+                {
+                    headClosed = true;
+                }
+            }
+
+            var truncated = state.TrimmedSeq > 0 && chunks.Any(c => c.Seq <= state.TrimmedSeq);
             if (stored > options.OutputLimitBytes)
             {
-                var (maxDropped, droppedBytes) = await connection.QuerySingleAsync<(long MaxSeq, long Bytes)>(new CommandDefinition(
-                    """
-                    WITH c AS (
-                        SELECT seq,
-                               sum(length(data)) OVER (ORDER BY seq) AS head_cum,
-                               sum(length(data)) OVER (ORDER BY seq DESC) AS tail_cum
-                          FROM job_output WHERE job_id = @jobId AND attempt = @attempt),
-                    d AS (
-                        DELETE FROM job_output o USING c
-                         WHERE o.job_id = @jobId AND o.attempt = @attempt AND o.seq = c.seq
-                           AND c.head_cum > @half AND c.tail_cum > @half
-                        RETURNING o.seq, length(o.data) AS len)
-                    SELECT coalesce(max(seq), 0), coalesce(sum(len), 0)::bigint FROM d
-                    """,
-                    new { jobId, attempt, half = options.OutputLimitBytes / 2 }, transaction, cancellationToken: cancellationToken));
-                stored -= droppedBytes;
-                truncated |= droppedBytes > 0;
-                if (maxDropped > 0)
+                // The tail (everything after the head) keeps its newest chunks within half the bound.
+                for (var excess = stored - headBytes - half; excess > 0; excess = stored - headBytes - half)
                 {
+                    // The oldest tail chunks, in primary-key order from the last dropped seq on; the
+                    // ones needed to cover the excess form one seq range, deleted through the key.
+                    var oldest = (await connection.QueryAsync<(long Seq, int Length)>(new CommandDefinition(
+                        """
+                        SELECT seq, length(data) FROM job_output
+                         WHERE job_id = @jobId AND attempt = @attempt AND seq > @after
+                         ORDER BY seq
+                         LIMIT @batch
+                        """,
+                        new { jobId, attempt, after = Math.Max(headSeq, trimmedSeq), batch = TrimBatch }, transaction, cancellationToken: cancellationToken))).ToList();
+                    if (oldest.Count == 0)
+                    {
+                        break;
+                    }
+
+                    long droppedBytes = 0, maxDropped = 0;
+                    foreach (var (seq, length) in oldest)
+                    {
+                        if (droppedBytes >= excess)
+                        {
+                            break;
+                        }
+
+                        droppedBytes += length;
+                        maxDropped = seq;
+                    }
+
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE jobs SET output_trimmed_seq = greatest(output_trimmed_seq, @maxDropped) WHERE id = @jobId",
-                        new { jobId, maxDropped }, transaction, cancellationToken: cancellationToken));
+                        "DELETE FROM job_output WHERE job_id = @jobId AND attempt = @attempt AND seq > @after AND seq <= @maxDropped",
+                        new { jobId, attempt, after = Math.Max(headSeq, trimmedSeq), maxDropped }, transaction, cancellationToken: cancellationToken));
+                    stored -= droppedBytes;
+                    trimmedSeq = Math.Max(trimmedSeq, maxDropped);
+                    truncated = true;
                 }
             }
 
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE jobs SET output_bytes = @stored, output_truncated = output_truncated OR @truncated WHERE id = @jobId",
-                new { jobId, stored, truncated }, transaction, cancellationToken: cancellationToken));
+                """
+                UPDATE jobs SET output_bytes = @stored, output_truncated = output_truncated OR @truncated,
+                                output_trimmed_seq = @trimmedSeq, output_attempt = @attempt,
+                                output_head_seq = @headSeq, output_head_bytes = @headBytes, output_head_closed = @headClosed
+                 WHERE id = @jobId
+                """,
+                new { jobId, stored, truncated, trimmedSeq, attempt, headSeq, headBytes, headClosed }, transaction, cancellationToken: cancellationToken));
         }
 
         await transaction.CommitAsync(cancellationToken);
         return job.CancelRequestedAt is not null || job.Status is "cancelled" or "timed_out" or "lost";
     }
+
+    /// <summary>
+    /// The output bookkeeping of an attempt read from its stored chunks: once per attempt (none
+    /// stored yet for a new attempt, whose stored bytes start at 0) or for output stored before
+    /// migration 0050 (marked <c>output_attempt = -attempt</c>, keeping its dropped seq). The head is the
+    /// longest prefix within <paramref name="half"/> below the first dropped chunk.
+    /// </summary>
+    private static Task<OutputState> DescribeStoredOutputAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId, int attempt, long trimmedSeq, long half, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<OutputState>(new CommandDefinition(
+            """
+            WITH c AS (
+                SELECT seq, length(data) AS len, sum(length(data)) OVER (ORDER BY seq) AS cum
+                  FROM job_output WHERE job_id = @jobId AND attempt = @attempt)
+            SELECT coalesce(sum(len), 0)::bigint AS stored,
+                   @trimmedSeq AS trimmedseq,
+                   coalesce(max(seq) FILTER (WHERE cum <= @half AND (@trimmedSeq = 0 OR seq < @trimmedSeq)), 0) AS headseq,
+                   coalesce(max(cum) FILTER (WHERE cum <= @half AND (@trimmedSeq = 0 OR seq < @trimmedSeq)), 0)::bigint AS headbytes,
+                   @trimmedSeq > 0 OR coalesce(bool_or(cum > @half), false) AS headclosed
+              FROM c
+            """,
+            new { jobId, attempt, trimmedSeq, half }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Records a heartbeat: the telemetry sample, extended leases of the agent's running jobs, and
@@ -393,7 +465,8 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
     {
         var job = await connection.QuerySingleOrDefaultAsync<OwnedJob>(new CommandDefinition(
             """
-            SELECT agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt, output_bytes, output_trimmed_seq
+            SELECT agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt, output_bytes, output_trimmed_seq,
+                   output_attempt, output_head_seq, output_head_bytes, output_head_closed
               FROM jobs WHERE id = @jobId FOR UPDATE
             """,
             new { jobId }, transaction, cancellationToken: cancellationToken));
@@ -435,5 +508,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
         public int? CompletedAttempt { get; set; }
         public long OutputBytes { get; set; }
         public long OutputTrimmedSeq { get; set; }
+        public int OutputAttempt { get; set; }
+        public long OutputHeadSeq { get; set; }
+        public long OutputHeadBytes { get; set; }
+        public bool OutputHeadClosed { get; set; }
     }
+
+    /// <summary>An attempt's stored output: bytes, last dropped seq, and the kept head (last seq, bytes, complete).</summary>
+    private sealed record OutputState(long Stored, long TrimmedSeq, long HeadSeq, long HeadBytes, bool HeadClosed);
 }

@@ -14,6 +14,11 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// (re-queued instead when its kind is retry-safe); an unfinished job past its deadline becomes
 /// <c>timed_out</c> and, if an agent holds it, its cancellation is delivered. Safe with several
 /// replicas: rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>.
+/// Time when no replica reaped (every control plane down, or the database unreachable, so no
+/// agent could heartbeat either) does not count against agents: a pass that finds the shared
+/// <c>reaper_clock</c> older than <see cref="OutageAfter"/> shifts the leases of leased and
+/// running jobs by that gap first, so a control-plane outage longer than the running grace does
+/// not turn every running job <c>lost</c>.
 /// </summary>
 internal sealed class LeaseReaper(
     NpgsqlDataSource dataSource,
@@ -53,11 +58,30 @@ internal sealed class LeaseReaper(
         while (await WaitAsync(timer, stoppingToken));
     }
 
+    /// <summary>A gap between two reaper passes (of any replica) longer than this is an outage: five intervals, at least 5 s.</summary>
+    private TimeSpan OutageAfter => TimeSpan.FromTicks(Math.Max(options.ReaperInterval.Ticks * 5, TimeSpan.FromSeconds(5).Ticks));
+
     /// <summary>One pass; returns the agents that were woken.</summary>
     public async Task<IReadOnlyCollection<Guid>> ReapAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The previous pass of any replica; the row lock makes replicas starting at once shift once.
+        var previous = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+            """
+            UPDATE reaper_clock c SET last_pass_at = greatest(p.prev, @now)
+              FROM (SELECT last_pass_at AS prev FROM reaper_clock FOR UPDATE) p
+            RETURNING p.prev
+            """,
+            new { now }, cancellationToken: cancellationToken));
+        if (previous is { } prev && now - Ops.ControlPlane.Infrastructure.Storage.DbTime.Utc(prev) is var gap && gap > OutageAfter)
+        {
+            var shifted = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE jobs SET lease_expires_at = lease_expires_at + @gap WHERE status IN ('leased', 'running') AND lease_expires_at IS NOT NULL",
+                new { gap }, cancellationToken: cancellationToken));
+            DispatchLog.LeasesShifted(logger, gap.TotalSeconds, shifted);
+        }
+
         var requeued = (await connection.QueryAsync<Guid>(new CommandDefinition(
             """
             UPDATE jobs SET status = 'queued', attempt = attempt + 1, queued_at = @now,

@@ -68,6 +68,7 @@ internal static class ApiExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? c.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
         services.AddEndpointsApiExplorer();
@@ -125,6 +126,7 @@ internal static class ApiExtensions
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), a => a.UseMiddleware<BodySizeLimitMiddleware>());
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), a => a.UseMiddleware<JsonTextValidationMiddleware>());
         app.UseSwagger();
         app.UseSwaggerUI(o =>
         {

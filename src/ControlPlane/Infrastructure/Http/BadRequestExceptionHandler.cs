@@ -7,8 +7,9 @@ namespace Ops.ControlPlane.Infrastructure.Http;
 
 /// <summary>
 /// Turns request-binding failures (malformed JSON, a value of the wrong type, a missing or
-/// oversized body) into 400 validation problems whose <c>errors</c> map names the field, instead
-/// of a bare status. Wrong content types keep their 415.
+/// oversized body) into validation problems whose <c>errors</c> map names the field, instead
+/// of a bare status: 400, except 413 for a body over <see cref="RequestLimits.MaxBodyBytes"/>
+/// (declared or chunked, one shape) and 415 for a wrong content type.
 /// </summary>
 internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -19,9 +20,12 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        var status = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType
-            ? StatusCodes.Status415UnsupportedMediaType
-            : StatusCodes.Status400BadRequest;
+        var status = bad.StatusCode switch
+        {
+            StatusCodes.Status415UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+            StatusCodes.Status413PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+            _ => StatusCodes.Status400BadRequest,
+        };
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         string title;
         switch (bad.InnerException)
@@ -69,7 +73,12 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             {
                 Status = status,
                 Title = title,
-                Type = status == 400 ? "https://tools.ietf.org/html/rfc9110#section-15.5.1" : "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+                Type = status switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                    StatusCodes.Status415UnsupportedMediaType => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+                    _ => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                },
             },
         });
     }

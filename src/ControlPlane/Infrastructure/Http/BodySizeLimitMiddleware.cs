@@ -6,7 +6,7 @@ namespace Ops.ControlPlane.Infrastructure.Http;
 /// <summary>
 /// Applies <see cref="RequestLimits.MaxBodyBytes"/> to REST requests: a declared
 /// <c>Content-Length</c> over the limit is answered at once, and chunked bodies are cut off by
-/// the server's body-size feature (surfacing as a 400 through <see cref="BadRequestExceptionHandler"/>).
+/// the server's body-size feature (surfacing as the same 413 through <see cref="BadRequestExceptionHandler"/>).
 /// </summary>
 internal sealed class BodySizeLimitMiddleware(RequestDelegate next)
 {
