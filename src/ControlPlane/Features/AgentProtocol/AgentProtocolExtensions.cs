@@ -27,6 +27,7 @@ internal static class AgentProtocolExtensions
             o.MaxReceiveMessageSize = AgentChannels.MaxMessageBytes;
             o.MaxSendMessageSize = AgentChannels.MaxMessageBytes;
             o.EnableDetailedErrors = false;
+            o.Interceptors.Add<AgentErrorInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         // grpc.health.v1.Health answers from the readiness checks (the database): SERVING, or NOT_SERVING while it is unreachable.

@@ -12,4 +12,7 @@ internal static partial class DispatchLog
 
     [LoggerMessage(104, LogLevel.Warning, "No replica reaped leases for {GapSeconds:F1} s (control plane or database down): {Jobs} leases shifted by that gap")]
     public static partial void LeasesShifted(ILogger logger, double gapSeconds, int jobs);
+
+    [LoggerMessage(110, LogLevel.Warning, "Agent RPC {Method} answered UNAVAILABLE: the database is unavailable")]
+    public static partial void DatabaseUnavailable(ILogger logger, string method, Exception exception);
 }
