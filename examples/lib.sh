@@ -35,6 +35,13 @@ ops_run() {
   operation="$(ops_api POST /api/v1/operations "$(jq -nc --arg kind "$kind" --argjson parameters "$parameters" --argjson target "$OPS_TARGET" \
     '{kind: $kind, parameters: $parameters, target: $target}')")"
   id="$(jq -r .id <<<"$operation")"
+  # Destructive work waits for a second person (DESIGN.md §14): OPS_APPROVER_TOKEN is that person.
+  if [ "$(jq -r .status <<<"$operation")" = pending_approval ] && [ -n "${OPS_APPROVER_TOKEN:-}" ]; then
+    local approval; approval="$(jq -r .approvalId <<<"$operation")"
+    curl -sS -X POST -H "Authorization: Bearer $OPS_APPROVER_TOKEN" -H 'Content-Type: application/json' \
+      -d '{"comment":"approved by the example script'"'"'s second person"}' "$OPS_URL/api/v1/approvals/$approval/approve" \
+      | jq -r '"   approval \(.id): \(.status) (\(.approvals)/\(.minApprovals), by \([.decisions[].by] | join(", ")))"'
+  fi
   for _ in $(seq 1 600); do
     operation="$(ops_api GET "/api/v1/operations/$id")"
     status="$(jq -r .status <<<"$operation")"

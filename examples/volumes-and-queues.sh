@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Seeds 001, 003 and 004: the steps that were still done by hand at a terminal (issue 15), run by Ops:
 #   tar czvf config-$(date).tar.gz .env docker-compose.yml grafana.ini …   → files.archive of the config folder, kept 60 days
-#   restore test of that archive into a fresh folder                        → files.restore-archive (destructive: admin)
+#   restore test of that archive into a fresh folder                        → files.restore-archive (destructive: approved by a second admin)
 #   curl -u $ADMIN_USERNAME:$ADMIN_PASSWORD -X POST <api>/admin/ingest       → http.request with the policy's named credential
 #   redis-cli PING / INFO memory / LLEN celery ("Queue Celery Saturée")     → redis.check lists ["celery"], maxListLength
 # Usage: examples/volumes-and-queues.sh   (against ./ops up; OPS_URL, OPS_TOKEN, OPS_TARGET to point elsewhere)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 OPS_HOME="${OPS_HOME:-$_ops_root/.ops}"
 STAMP="$(date -u +%Y%m%d%H%M%S)"
+# The restore is destructive: a second person approves it (here an admin token minted for "approver").
+OPS_APPROVER_TOKEN="${OPS_APPROVER_TOKEN:-$(OPS_HOME="$OPS_HOME" "$_ops_root/ops" token --sub approver --role admin --ttl 15m 2>/dev/null)}"
 
 ops_run "1. monthly copy of the configuration folder (seed 003), logs left out, kept 60 days" files.archive \
   "{\"path\":\"$OPS_HOME/demo\",\"name\":\"config\",\"exclude\":[\"*.log\"],\"retentionDays\":60}"

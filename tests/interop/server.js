@@ -11,6 +11,7 @@
 //   "status:<code>"      -> fails with that status, a non-ASCII message containing '%', trailer x-error: yes.
 //   "sleep:<ms>[:<id>]"  -> waits <ms> then succeeds; records <id> as cancelled if the client cancels.
 // Start.job_id "cancelled?<id>" -> proceed = whether the sleep call <id> saw a client cancellation.
+// Start.job_id "started?<id>"   -> proceed = whether the sleep call <id> has reached the server.
 // Pull.max_jobs 3 / 5   -> one job whose parameters_json is 3 MiB / 5 MiB (send limit raised to 16 MiB).
 // Heartbeat             -> cancel_job_ids = running_job_ids, heartbeat_interval_ms = 15000.
 // AppendOutput          -> cancel_requested = (chunks.length > 0); Complete -> accepted = outcome SUCCEEDED.
@@ -18,6 +19,7 @@ const { grpc, loadAgentService } = require('./agent_proto');
 
 const MiB = 1024 * 1024;
 const cancelledCalls = new Set();
+const startedCalls = new Set();
 
 function statusMessage(code) {
   return `Fehler ü ✓ 100% sicher: status ${code}`;
@@ -61,6 +63,9 @@ function enroll(call, callback) {
 
   if (token.startsWith('sleep:')) {
     const [, ms, id] = token.split(':');
+    if (id) {
+      startedCalls.add(id);
+    }
     let done = false;
     const timer = setTimeout(() => {
       done = true;
@@ -98,6 +103,10 @@ function start(call, callback) {
   const jobId = call.request.job_id;
   if (jobId.startsWith('cancelled?')) {
     callback(null, { proceed: cancelledCalls.has(jobId.slice('cancelled?'.length)) });
+    return;
+  }
+  if (jobId.startsWith('started?')) {
+    callback(null, { proceed: startedCalls.has(jobId.slice('started?'.length)) });
     return;
   }
   callback(null, { proceed: true });

@@ -93,8 +93,7 @@ internal sealed class WebhookDispatcher(
         var waits = new List<Task> { wake, Task.Delay(Timeout.Infinite, cancel.Token) };
         if (next is { } due)
         {
-            var delay = due - timeProvider.GetUtcNow();
-            waits.Add(Task.Delay(delay < MinimumWait ? MinimumWait : delay, timeProvider, cancel.Token));
+            waits.Add(Task.Delay(Infrastructure.Events.DueTime.Until(due, timeProvider.GetUtcNow(), MinimumWait), timeProvider, cancel.Token));
         }
 
         await Task.WhenAny(waits);
