@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
+using Ops.Contracts.Json;
+using Ops.Contracts.Kinds;
 using Ops.Contracts.Runbooks;
 using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Features.Operations;
@@ -17,7 +19,7 @@ namespace Ops.ControlPlane.Features.Runbooks;
 /// Runbook runs (DESIGN.md §12): creation with typed parameters and idempotency, reads, cancel.
 /// The engine (<see cref="RunbookEngine"/>) advances them.
 /// </summary>
-internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter audit, RunbookEngine engine, OperationStore operations, TimeProvider timeProvider)
+internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter audit, RunbookEngine engine, OperationStore operations, Approvals.ApprovalStore approvals, TimeProvider timeProvider)
 {
     /// <summary>
     /// Creates a run inside the caller's transaction (the route below, schedules, alert
@@ -94,6 +96,14 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         }
 
         var parametersJson = JsonSerializer.Serialize(values);
+        // Four eyes (DESIGN.md §14): a runbook that declares approval or has a destructive step runs only once approved.
+        var destructive = RunbookStore.HasDestructiveStep(document);
+        var needsApproval = found.RequiresApproval || destructive;
+        if (needsApproval)
+        {
+            start = false;
+        }
+
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO runbook_runs (id, runbook, version, parameters, status, phase, locks, lock_timeout_seconds, requested_by, created_at, updated_at, idempotency_key, request_hash)
@@ -134,6 +144,21 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         if (start)
         {
             await engine.StartRunAsync(connection, transaction, id, cancellationToken);
+        }
+        else if (needsApproval)
+        {
+            // What is approved is exactly what will run: this version of the runbook (its whole
+            // document) with these resolved parameters and locks.
+            await approvals.RequestAsync(
+                connection,
+                transaction,
+                RunbookRunApprovalTarget.Type,
+                id.ToString(),
+                new { runbook, version = found.Version, document = JsonSerializer.SerializeToElement(document, OpsJson.Default), parameters = values, locks },
+                destructive ? OperationRisk.Destructive : OperationRisk.Mutating,
+                document.Approval?.MinApprovals,
+                caller ?? new Caller(requestedBy, null, null, null),
+                cancellationToken);
         }
 
         return new RunCreation(id, false, false, null, new Dictionary<string, string[]>(), found.RequiresApproval, RunbookStore.HasDestructiveStep(document));

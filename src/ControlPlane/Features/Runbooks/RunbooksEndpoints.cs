@@ -205,12 +205,6 @@ internal static partial class RunbooksEndpoints
             return ApiProblems.NotFound(request.Version is null ? $"runbook '{name}'" : $"version {request.Version} of runbook '{name}'");
         }
 
-        if (RunbookStore.HasDestructiveStep(RunbookStore.Document(runbook)) && !caller.HasRole(Roles.Admin))
-        {
-            return TypedResults.Problem(
-                $"Runbook '{name}' has a destructive step and needs the admin role.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-        }
-
         var (creation, run) = await store.CreateAndStartAsync(name, request, caller, idempotencyKey, cancellationToken);
         if (creation.NotFound)
         {

@@ -14,6 +14,8 @@ internal static class RunbooksExtensions
         builder.Services.AddSingleton<RunbookWakeups>();
         builder.Services.AddSingleton<INotificationHandler>(sp => sp.GetRequiredService<RunbookWakeups>());
         builder.Services.AddSingleton<RunbookEngine>();
+        builder.Services.AddSingleton<Approvals.IApprovalTarget, RunbookRunApprovalTarget>();
+        builder.Services.AddSingleton<Schedules.IScheduleRunbookStarter, ScheduleRunbookStarter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunbookEngine>());
         return builder;
     }

@@ -364,6 +364,12 @@ internal sealed class ScheduleRunner(
             return new Started(null, null, [], $"The stored operation names no known kind ('{request?.Kind}').");
         }
 
+        // The schedule's own locks (DESIGN.md §13) join the operation's (DESIGN.md §11).
+        if (schedule.Locks.Length > 0)
+        {
+            request = request with { Locks = (request.Locks ?? []).Concat(schedule.Locks).Distinct(StringComparer.Ordinal).ToList() };
+        }
+
         var caller = new Caller(requestedBy, "scheduler", null, System.Diagnostics.Activity.Current?.TraceId.ToString());
         var outcome = await operations.CreateAsync(request, kind, caller, key, cancellationToken);
         return outcome switch
@@ -380,7 +386,7 @@ internal sealed class ScheduleRunner(
 
     private async Task<Started> StartRunbookAsync(ScheduleRow schedule, DateTimeOffset slotAt, string key, string requestedBy, CancellationToken cancellationToken)
     {
-        JsonElement? parameters = schedule.Parameters is null ? null : JsonDocument.Parse(schedule.Parameters).RootElement.Clone();
+        JsonElement? parameters = schedule.Parameters is null ? null : Infrastructure.Storage.DbJson.Parse(schedule.Parameters);
         var result = await runbooks.StartAsync(schedule.Runbook!, parameters, requestedBy, key, slotAt, cancellationToken);
         return result.RunId is { } runId
             ? new Started(null, runId, [], null)

@@ -10,7 +10,7 @@ using Ops.ControlPlane.Infrastructure.Events;
 namespace Ops.ControlPlane.Features.Webhooks;
 
 /// <summary>
-/// Sends the outbox (DESIGN.md §15). Woken by <c>NOTIFY ops_events</c> / <c>ops_webhooks</c> and by
+/// Sends the outbox (DESIGN.md §15). Woken by <c>NOTIFY ops_webhooks</c> (a delivery was queued in the event's transaction) and by
 /// the end of its own deliveries, otherwise asleep until the next due retry on the
 /// <see cref="TimeProvider"/>. Each webhook is sent in order, one delivery at a time; different
 /// webhooks in parallel (<see cref="WebhooksOptions.MaxConcurrentDeliveries"/>). Every attempt
@@ -26,7 +26,6 @@ internal sealed class WebhookDispatcher(
     IHttpClientFactory httpClients,
     WebhooksOptions options,
     WebhookLinks links,
-    EventSignal events,
     WebhookSignal signal,
     TimeProvider timeProvider,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -43,7 +42,7 @@ internal sealed class WebhookDispatcher(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wake = Task.WhenAny(events.Subscribe(), signal.Subscribe());
+                var wake = signal.Subscribe();
                 DateTimeOffset? next;
                 try
                 {

@@ -8,8 +8,9 @@ namespace Ops.ControlPlane.Infrastructure.Events;
 /// <summary>
 /// Appends an event (DESIGN.md §15) to the <c>events</c> table inside the caller's transaction,
 /// through the SQL function <c>emit_event</c> (migration 0004) that database triggers use too, so
-/// the event commits with the change that causes it, or not at all. The function also sends
-/// <c>NOTIFY ops_events</c>, delivered at commit.
+/// the event commits with the change that causes it, or not at all. Consumers are woken by their
+/// own triggers on <c>events</c> (webhook deliveries notify <c>ops_webhooks</c>), not by a
+/// notification per event, which would serialise commits on PostgreSQL's notify lock.
 /// </summary>
 internal sealed class EventWriter
 {

@@ -6,7 +6,7 @@ namespace Ops.ControlPlane.Infrastructure.Storage;
 
 /// <summary>
 /// <c>LISTEN</c> on a dedicated connection for every registered <see cref="INotificationHandler"/>
-/// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_events</c>, <c>ops_operations</c> …
+/// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_webhooks</c>, <c>ops_runbooks</c>, <c>ops_schedules</c> …
 /// wake background loops on every replica). Reconnects after a failure with backoff, and tells
 /// each handler so its consumers rescan what they may have missed.
 /// </summary>

@@ -99,10 +99,26 @@ public sealed class SchedulesApiTests(SchedulesApiFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Put_WhenARunbookIsScheduledWithoutTheRunbookEngine_Returns400SayingRunbooksAreNotAvailable()
+    public async Task Put_WhenTheScheduledRunbookDoesNotExist_Returns400NamingRunbook()
     {
-        var problem = await ProblemAssert.HasFieldErrorAsync(await PutAsync("runbook", new { cron = "0 2 * * *", runbook = "deploy", parameters = new { version = "1.2.3" } }), "runbook");
-        Assert.Contains("not available", problem.GetProperty("errors").GetProperty("runbook")[0].GetString());
+        var problem = await ProblemAssert.HasFieldErrorAsync(await PutAsync("runbook", new { cron = "0 2 * * *", runbook = "no-such-runbook", parameters = new { version = "1.2.3" } }), "runbook");
+        Assert.Contains("No runbook 'no-such-runbook'", problem.GetProperty("errors").GetProperty("runbook")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Put_OfARunbookWithParametersItDoesNotAccept_Returns400NamingTheParameter()
+    {
+        var runbook = "sched-rb-" + Guid.NewGuid().ToString("N")[..8];
+        var saved = await _operator.PutAsync($"/api/v1/runbooks/{runbook}", new StringContent(
+            """{"parameters":{"days":{"type":"integer","minimum":1}},"required":["days"],"steps":[{"name":"ping","kind":"agent.ping","target":{"all":true}}]}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+
+        var wrong = await PutAsync("rb-wrong", new { cron = "0 2 * * *", runbook, parameters = new { days = "three" } });
+        var right = await PutAsync("rb-right", new { cron = "0 2 * * *", runbook, parameters = new { days = 3 }, paused = true });
+
+        await ProblemAssert.HasFieldErrorAsync(wrong, "parameters.days");
+        Assert.True(right.IsSuccessStatusCode, await right.Content.ReadAsStringAsync());
     }
 
     [Theory]
