@@ -25,7 +25,8 @@ public sealed class TraceContextTests
         await Eventually.TrueAsync(() => controlPlane.Results.ContainsKey((assignment.JobId, 1)), "the job's completion");
         await agent.StopAsync();
 
-        var spans = exported.Where(a => a.OperationName == "ops.job.execute").ToArray();
+        // The activity source is process-wide: other tests' agents run jobs at the same time, so look at this job's spans only.
+        var spans = exported.Where(a => a.OperationName == "ops.job.execute" && Equals(a.GetTagItem("ops.job.id"), assignment.JobId)).ToArray();
 
         var span = Assert.Single(spans);
         Assert.Equal(traceId, span.TraceId);
