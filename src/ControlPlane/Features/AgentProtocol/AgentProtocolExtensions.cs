@@ -37,7 +37,11 @@ internal static class AgentProtocolExtensions
             o.Services.Map(AgentService.Descriptor.FullName, r => r.Tags.Contains(HealthEndpoints.ReadyTag));
         });
         builder.Services.AddSingleton<AgentWakeups>();
+        builder.Services.AddSingleton<AgentWakeupPublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentWakeupPublisher>());
         builder.Services.AddSingleton<JobOutputSignals>();
+        builder.Services.AddSingleton<AgentTokenCache>();
+        builder.Services.AddSingleton<INotificationHandler>(sp => sp.GetRequiredService<AgentTokenCache>());
         builder.Services.AddSingleton<AgentAuthenticator>();
         builder.Services.AddSingleton<AgentEnrollment>();
         builder.Services.AddSingleton<JobQueue>();

@@ -15,4 +15,7 @@ internal static partial class DispatchLog
 
     [LoggerMessage(110, LogLevel.Warning, "Agent RPC {Method} answered UNAVAILABLE: the database is unavailable")]
     public static partial void DatabaseUnavailable(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(111, LogLevel.Warning, "Could not notify the other replicas of queued work for {Agents} agents; their Pulls find it at their wait_ms")]
+    public static partial void WakeupNotifyFailed(ILogger logger, Exception exception, int agents);
 }

@@ -19,8 +19,31 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// completion. Every call is idempotent and attempt-checked; a job reaches exactly one terminal
 /// state.
 /// </summary>
-internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
+internal sealed class JobQueue : IAsyncDisposable
 {
+    private readonly NpgsqlDataSource dataSource;
+    private readonly AgentProtocolOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly GroupCommit<StartItem, bool> _starts;
+    private readonly GroupCommit<CompleteItem, bool> _completions;
+
+    /// <summary>The queue over <paramref name="dataSource"/>; Start and Complete go through a group commit each.</summary>
+    public JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
+    {
+        this.dataSource = dataSource;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        _starts = new GroupCommit<StartItem, bool>(FlushStartsAsync);
+        _completions = new GroupCommit<CompleteItem, bool>(FlushCompletionsAsync);
+    }
+
+    /// <summary>Stops the group commits after their flushes in flight.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _starts.DisposeAsync();
+        await _completions.DisposeAsync();
+    }
+
     /// <summary>How many of the oldest tail chunks one trimming statement looks at.</summary>
     private const int TrimBatch = 256;
 
@@ -122,40 +145,114 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
 
     /// <summary>
     /// leased → running. Returns <c>proceed</c>: false when the job was cancelled or ended meanwhile.
-    /// Repeating Start for a running job answers the same.
+    /// Repeating Start for a running job answers the same. Concurrent Starts of all agents are
+    /// written in one transaction (<see cref="GroupCommit{TRequest, TResult}"/>); the answer comes after its commit.
     /// </summary>
-    public async Task<bool> StartAsync(Guid agentId, Guid jobId, int attempt, CancellationToken cancellationToken)
+    /// <exception cref="Grpc.Core.RpcException">NOT_FOUND: no such job; FAILED_PRECONDITION: not this agent's, a stale attempt, or not leased.</exception>
+    public Task<bool> StartAsync(Guid agentId, Guid jobId, int attempt, CancellationToken cancellationToken) =>
+        _starts.SubmitAsync(new StartItem(agentId, jobId, attempt)).WaitAsync(cancellationToken);
+
+    /// <summary>One Start of a group commit.</summary>
+    private sealed record StartItem(Guid AgentId, Guid JobId, int Attempt);
+
+    /// <summary>One Complete of a group commit, validated: the job's terminal status and its result text.</summary>
+    private sealed record CompleteItem(Guid AgentId, Guid JobId, CompleteRequest Request, string Status, string? Result);
+
+    private async Task FlushStartsAsync(IReadOnlyList<GroupCommit<StartItem, bool>.Pending> batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
-        RequireCurrentAttempt(job, attempt);
+        var jobs = await LockJobsAsync(connection, transaction, batch.Select(p => p.Request.JobId), cancellationToken);
         var now = timeProvider.GetUtcNow();
-        bool proceed;
-        switch (job.Status)
+        var answers = new (bool Proceed, Exception? Error)[batch.Count];
+        var changes = new Dictionary<Guid, string>();
+        for (var i = 0; i < batch.Count; i++)
         {
-            case "leased" when job.CancelRequestedAt is not null:
-                await SetAsync(connection, transaction, "status = 'cancelled', finished_at = @now, cancel_delivered_at = @now, lease_expires_at = NULL", jobId, now, cancellationToken);
-                proceed = false;
-                break;
-            case "leased":
-                await SetAsync(connection, transaction, "status = 'running', started_at = @now, lease_expires_at = @now + @grace", jobId, now, cancellationToken);
-                proceed = true;
-                break;
-            case "running":
-                proceed = job.CancelRequestedAt is null;
-                break;
-            case "queued" or "waiting" or "pending_approval":
-                RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
-                return false;
-            default:
-                proceed = false;
-                break;
+            var (agentId, jobId, attempt) = batch[i].Request;
+            if ((Refusal(jobs, agentId, jobId) ?? StaleAttempt(jobs[jobId], attempt)) is { } refused)
+            {
+                answers[i] = (false, refused);
+                continue;
+            }
+
+            var job = jobs[jobId];
+            switch (job.Status)
+            {
+                case "leased" when job.CancelRequestedAt is not null:
+                    changes[jobId] = job.Status = "cancelled";
+                    answers[i] = (false, null);
+                    break;
+                case "leased":
+                    changes[jobId] = job.Status = "running";
+                    answers[i] = (true, null);
+                    break;
+                case "running":
+                    answers[i] = (job.CancelRequestedAt is null, null);
+                    break;
+                case "queued" or "waiting" or "pending_approval":
+                    answers[i] = (false, Refuse(Grpc.Core.StatusCode.FailedPrecondition, $"Job {jobId} is not leased to this agent."));
+                    break;
+                default:
+                    answers[i] = (false, null);
+                    break;
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            await using var update = new NpgsqlCommand(
+                """
+                UPDATE jobs j
+                   SET status = u.status,
+                       started_at = CASE WHEN u.status = 'running' THEN $3 ELSE j.started_at END,
+                       finished_at = CASE WHEN u.status = 'cancelled' THEN $3 ELSE j.finished_at END,
+                       cancel_delivered_at = CASE WHEN u.status = 'cancelled' THEN $3 ELSE j.cancel_delivered_at END,
+                       lease_expires_at = CASE WHEN u.status = 'running' THEN $4 END
+                  FROM unnest($1::uuid[], $2::text[]) AS u(id, status)
+                 WHERE j.id = u.id
+                """, connection, transaction);
+            update.Parameters.AddWithValue(changes.Keys.ToArray());
+            update.Parameters.AddWithValue(changes.Values.ToArray());
+            update.Parameters.AddWithValue(now);
+            update.Parameters.AddWithValue(now + options.RunningGrace);
+            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return proceed;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (answers[i].Error is { } error)
+            {
+                batch[i].Fail(error);
+            }
+            else
+            {
+                batch[i].Succeed(answers[i].Proceed);
+            }
+        }
     }
+
+    /// <summary>The jobs of a flush, locked in id order (no deadlock between flushes), by id.</summary>
+    private static async Task<Dictionary<Guid, OwnedJob>> LockJobsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Guid> jobIds, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<OwnedJob>(new CommandDefinition(
+            """
+            SELECT id, agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt, output_bytes, output_trimmed_seq,
+                   output_attempt, output_head_seq, output_head_bytes, output_head_closed
+              FROM jobs WHERE id = ANY(@ids) ORDER BY id FOR UPDATE
+            """,
+            new { ids = jobIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToDictionary(j => j.Id);
+
+    /// <summary>NOT_FOUND or FAILED_PRECONDITION when the job does not exist or is not the agent's; <c>null</c> when it is.</summary>
+    private static Grpc.Core.RpcException? Refusal(Dictionary<Guid, OwnedJob> jobs, Guid agentId, Guid jobId) =>
+        !jobs.TryGetValue(jobId, out var job) ? Refuse(Grpc.Core.StatusCode.NotFound, $"No job {jobId}.")
+        : job.AgentId != agentId ? Refuse(Grpc.Core.StatusCode.FailedPrecondition, $"Job {jobId} is not leased to this agent.")
+        : null;
+
+    private static Grpc.Core.RpcException? StaleAttempt(OwnedJob job, int attempt) =>
+        job.Attempt != attempt ? Refuse(Grpc.Core.StatusCode.FailedPrecondition, $"Attempt {attempt} is stale: the job is on attempt {job.Attempt}.") : null;
+
+    private static Grpc.Core.RpcException Refuse(Grpc.Core.StatusCode code, string detail) => new(new Grpc.Core.Status(code, detail));
 
     /// <summary>
     /// Stores output chunks deduplicated by (job, attempt, seq), keeping the job's stored output
@@ -357,7 +454,9 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
     /// <summary>
     /// Records the terminal state reported by the agent. Returns <c>accepted</c>: true for the
     /// first completion of the current attempt and for its duplicates; false for a stale attempt or
-    /// a job the control plane already ended (cancelled, timed out, lost).
+    /// a job the control plane already ended (cancelled, timed out, lost). The result is checked
+    /// here; the write joins the group commit of all agents' concurrent Completes
+    /// (<see cref="GroupCommit{TRequest, TResult}"/>) and the answer comes after its commit.
     /// </summary>
     public async Task<bool> CompleteAsync(Guid agentId, Guid jobId, CompleteRequest request, CancellationToken cancellationToken)
     {
@@ -403,62 +502,107 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
 
 
 
+        return await _completions.SubmitAsync(new CompleteItem(agentId, jobId, request, status, result)).WaitAsync(cancellationToken);
+    }
+
+    private async Task FlushCompletionsAsync(IReadOnlyList<GroupCommit<CompleteItem, bool>.Pending> batch, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var job = await LockOwnedJobAsync(connection, transaction, agentId, jobId, cancellationToken);
-        if (job.Attempt != request.Attempt)
-        {
-            return false;
-        }
-
-        if (!JobStates.IsUnfinished(job.Status))
-        {
-            return job.CompletedAttempt == request.Attempt;
-        }
-
-        if (job.Status is "queued" or "waiting" or "pending_approval")
-        {
-            return false;
-        }
-
-        if (job.Status == "leased")
-        {
-            RpcErrors.FailedPrecondition($"Job {jobId} was never started: call Start before Complete.");
-        }
-
+        var jobs = await LockJobsAsync(connection, transaction, batch.Select(p => p.Request.JobId), cancellationToken);
         var now = timeProvider.GetUtcNow();
-        // NUL cannot be stored in PostgreSQL text: shown as U+FFFD rather than losing the completion.
-        var error = (request.Error.Length > 8192 ? request.Error[..8192] : request.Error).Replace('\0', '\uFFFD');
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE jobs SET status = @status, exit_code = @exitCode, result = @result::jsonb, error = @error,
-                            started_at = coalesce(started_at, @startedAt), finished_at = @now, lease_expires_at = NULL,
-                            completed_attempt = @attempt, output_total_bytes = @outputBytes,
-                            output_truncated = output_truncated OR @outputTruncated
-             WHERE id = @jobId
-            """,
-            new
+        var answers = new (bool Accepted, Exception? Error)[batch.Count];
+        var changes = new Dictionary<Guid, (CompleteItem Item, DateTime? StartedAt)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var item = batch[i].Request;
+            var request = item.Request;
+            if (Refusal(jobs, item.AgentId, item.JobId) is { } refused)
             {
-                jobId,
-                status,
-                exitCode = request.ExitCode,
-                result,
-                error = string.IsNullOrEmpty(error) ? null : error,
-                startedAt = request.StartedAt?.ToDateTimeOffset() ?? now,
-                now,
-                attempt = request.Attempt,
-                outputBytes = request.OutputBytes,
-                outputTruncated = request.OutputTruncated,
-            },
-            transaction,
-            cancellationToken: cancellationToken));
+                answers[i] = (false, refused);
+                continue;
+            }
+
+            var job = jobs[item.JobId];
+            if (job.Attempt != request.Attempt)
+            {
+                answers[i] = (false, null);
+            }
+            else if (!JobStates.IsUnfinished(job.Status))
+            {
+                answers[i] = (job.CompletedAttempt == request.Attempt, null);
+            }
+            else if (job.Status is "queued" or "waiting" or "pending_approval")
+            {
+                answers[i] = (false, null);
+            }
+            else if (job.Status == "leased")
+            {
+                answers[i] = (false, Refuse(Grpc.Core.StatusCode.FailedPrecondition, $"Job {item.JobId} was never started: call Start before Complete."));
+            }
+            else
+            {
+                changes[item.JobId] = (item, job.StartedAt);
+                job.Status = item.Status;
+                job.CompletedAttempt = request.Attempt;
+                answers[i] = (true, null);
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            var items = changes.Values.Select(c => c.Item).ToList();
+            await using var update = new NpgsqlCommand(
+                """
+                UPDATE jobs j
+                   SET status = u.status, exit_code = u.exit_code, result = u.result::jsonb, error = u.error,
+                       started_at = coalesce(j.started_at, u.started_at), finished_at = $10, lease_expires_at = NULL,
+                       completed_attempt = u.attempt, output_total_bytes = u.output_bytes,
+                       output_truncated = j.output_truncated OR u.output_truncated
+                  FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::timestamptz[], $7::integer[], $8::bigint[], $9::boolean[])
+                       AS u(id, status, exit_code, result, error, started_at, attempt, output_bytes, output_truncated)
+                 WHERE j.id = u.id
+                """, connection, transaction);
+            update.Parameters.AddWithValue(items.Select(c => c.JobId).ToArray());
+            update.Parameters.AddWithValue(items.Select(c => c.Status).ToArray());
+            update.Parameters.AddWithValue(items.Select(c => c.Request.ExitCode).ToArray());
+            update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = items.Select(c => (object?)c.Result ?? DBNull.Value).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter
+            {
+                NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+                // NUL cannot be stored in PostgreSQL text: shown as U+FFFD rather than losing the completion.
+                Value = items.Select(c => (c.Request.Error.Length > 8192 ? c.Request.Error[..8192] : c.Request.Error).Replace('\0', '\uFFFD'))
+                    .Select(e => string.IsNullOrEmpty(e) ? DBNull.Value : (object)e).ToArray(),
+            });
+            update.Parameters.AddWithValue(items.Select(c => c.Request.StartedAt?.ToDateTimeOffset() ?? now).ToArray());
+            update.Parameters.AddWithValue(items.Select(c => c.Request.Attempt).ToArray());
+            update.Parameters.AddWithValue(items.Select(c => c.Request.OutputBytes).ToArray());
+            update.Parameters.AddWithValue(items.Select(c => c.Request.OutputTruncated).ToArray());
+            update.Parameters.AddWithValue(now);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        var started = job.StartedAt is { } s ? DbTime.Utc(s) : now;
-        DispatchMetrics.JobDuration.Record(
-            (now - started).TotalSeconds,
-            new KeyValuePair<string, object?>("kind", job.Kind),
-            new KeyValuePair<string, object?>("outcome", status));
-        return true;
+        foreach (var (item, startedAt) in changes.Values)
+        {
+            var started = startedAt is { } s ? DbTime.Utc(s) : now;
+            DispatchMetrics.JobDuration.Record(
+                (now - started).TotalSeconds,
+                new KeyValuePair<string, object?>("kind", jobs[item.JobId].Kind),
+                new KeyValuePair<string, object?>("outcome", item.Status));
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (answers[i].Error is { } error)
+            {
+                batch[i].Fail(error);
+            }
+            else
+            {
+                batch[i].Succeed(answers[i].Accepted);
+            }
+        }
     }
 
     private static async Task<OwnedJob> LockOwnedJobAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid agentId, Guid jobId, CancellationToken cancellationToken)
@@ -499,6 +643,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions
     /// <summary>The columns of a job that the protocol checks, read under a row lock.</summary>
     private sealed class OwnedJob
     {
+        public Guid Id { get; set; }
         public Guid AgentId { get; set; }
         public string Kind { get; set; } = string.Empty;
         public string Status { get; set; } = string.Empty;

@@ -9,7 +9,7 @@ using Ops.ControlPlane.Infrastructure.Storage;
 namespace Ops.ControlPlane.Features.Agents;
 
 /// <summary>Inventory reads and revocation of agents.</summary>
-internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit, AgentOptions options, TimeProvider timeProvider)
+internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit, AgentOptions options, TimeProvider timeProvider, AgentProtocol.AgentTokenCache tokens)
 {
     public async Task<AgentResponse?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -64,6 +64,8 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, AuditWriter audit,
         var row = await connection.QuerySingleAsync<AgentRow>(new CommandDefinition(
             $"SELECT {AgentRow.Columns} FROM agents WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        // Refused from this replica's next call on; other replicas evict it on NOTIFY ops_agent_tokens (migration 0070).
+        tokens.Evict(id);
         return ToResponse(row);
     }
 

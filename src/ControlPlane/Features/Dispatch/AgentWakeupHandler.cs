@@ -3,9 +3,11 @@ using Ops.ControlPlane.Infrastructure.Storage;
 namespace Ops.ControlPlane.Features.Dispatch;
 
 /// <summary>
-/// <c>NOTIFY ops_jobs, '&lt;agent_id&gt;'</c> (DESIGN.md §5): a job of that agent was queued,
-/// requeued or cancelled, possibly on another replica; wakes its Pull waiting on this node. After
-/// a reconnect nothing is replayed: waiting Pulls end at their <c>wait_ms</c> and find the work then.
+/// <c>NOTIFY ops_jobs, '&lt;agent_id&gt;[,&lt;agent_id&gt;…]'</c> (DESIGN.md §5): jobs of those agents
+/// were queued, requeued or cancelled, possibly on another replica (one id from the job triggers,
+/// a comma-separated list from <see cref="AgentWakeupPublisher"/>); wakes their Pulls waiting on
+/// this node. After a reconnect (notifications may have been missed) every waiting Pull on this
+/// node is woken once and reads the queue again.
 /// </summary>
 internal sealed class AgentWakeupHandler(AgentWakeups wakeups) : INotificationHandler
 {
@@ -13,13 +15,14 @@ internal sealed class AgentWakeupHandler(AgentWakeups wakeups) : INotificationHa
 
     public void Handle(string payload)
     {
-        if (Guid.TryParse(payload, out var agentId))
+        foreach (var part in payload.Split(','))
         {
-            wakeups.Notify(agentId);
+            if (Guid.TryParse(part, out var agentId))
+            {
+                wakeups.Notify(agentId);
+            }
         }
     }
 
-    public void Reconnected()
-    {
-    }
+    public void Reconnected() => wakeups.NotifyAll();
 }

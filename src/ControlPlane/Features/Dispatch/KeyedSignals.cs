@@ -30,4 +30,13 @@ internal abstract class KeyedSignals
             signal.TrySetResult();
         }
     }
+
+    /// <summary>Completes every pending signal (after missed notifications: each waiter rescans once).</summary>
+    public void NotifyAll()
+    {
+        foreach (var key in _signals.Keys)
+        {
+            Notify(key);
+        }
+    }
 }

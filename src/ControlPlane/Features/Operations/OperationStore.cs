@@ -90,15 +90,23 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return earlier;
         }
 
-        await using (var savepoint = new NpgsqlCommand("SAVEPOINT create_operation", connection, transaction))
+        if (idempotencyKey is not null)
         {
+            await using var savepoint = new NpgsqlCommand("SAVEPOINT create_operation", connection, transaction);
             await savepoint.ExecuteNonQueryAsync(cancellationToken);
         }
 
         InsertedOperation inserted;
         try
         {
-            inserted = await InsertAsync(connection, transaction, request, kind, caller.Subject, idempotencyKey, requestHash, null, cancellationToken);
+            // The audit record goes in the same round trip as the operation and its jobs; the
+            // caller wakes the agents after commit (AgentWakeupPublisher), so the insert sends no NOTIFY.
+            inserted = await InsertAsync(
+                connection, transaction, request, kind, caller.Subject, idempotencyKey, requestHash, null, cancellationToken,
+                (id, jobs, locks) => new AuditEntry(
+                    caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
+                    new { kind = kind.Name, target = request.Target, jobs, idempotencyKey, rollout = request.Rollout, locks }),
+                wakeAfterCommit: true);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
         {
@@ -116,11 +124,6 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         {
             return new CreateOperationOutcome.TargetInvalid(inserted.Errors);
         }
-
-        await audit.AppendAsync(connection, transaction, new AuditEntry(
-            caller.Subject, caller.Role, "operation.create", "operation", inserted.Operation.Id.ToString(), caller.ClientAddress, caller.TraceId,
-            new { kind = kind.Name, target = request.Target, jobs = inserted.AgentIds.Count, idempotencyKey, rollout = request.Rollout, locks = inserted.Operation.Locks }),
-            cancellationToken);
 
         if (inserted.Operation.Status == OperationStatus.PendingApproval)
         {
@@ -142,7 +145,10 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     /// then id) and the operation takes its explicit and implicit locks (DESIGN.md §11) and
     /// releases its first batch, or queues behind the current holder. Returns the operation, or
     /// the target's errors when it matches no usable agent. Used by <c>POST /api/v1/operations</c>
-    /// and by the runbook engine (with <paramref name="link"/>).
+    /// and by the runbook engine (with <paramref name="link"/>). With <paramref name="auditOf"/> (operation id,
+    /// job count, locks → record) the audit record is inserted in the same round trip as the
+    /// operation and its jobs; with <paramref name="wakeAfterCommit"/> the insert sends no
+    /// <c>NOTIFY ops_jobs</c> (migration 0070): the caller wakes the agents after commit.
     /// </summary>
     public async Task<InsertedOperation> InsertAsync(
         NpgsqlConnection connection,
@@ -153,7 +159,9 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         string? idempotencyKey,
         byte[]? requestHash,
         OperationLink? link,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Guid, int, string[], AuditEntry>? auditOf = null,
+        bool wakeAfterCommit = false)
     {
         var resolution = await ResolveTargetAsync(connection, transaction, request.Target!, kind.Name, cancellationToken);
         if (resolution.Errors.Count > 0)
@@ -188,50 +196,56 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         // A runbook step (link) is covered by its run's approval.
         var needsApproval = link is null && OperationApprovals.Required(kind);
         var initialStatus = needsApproval ? "pending_approval" : held ? "waiting" : "queued";
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent,
-                                    rollout, rollout_batch_size, rollout_pause_seconds, rollout_max_errors, rollout_batches, rollout_gated, locks, lock_timeout_seconds, run_id, run_step)
-            VALUES (@id, @kind, @parameters::jsonb, @target::jsonb, @status, @priority, @timeout, @createdBy, @now, @now, @idempotencyKey, @requestHash, @traceparent,
-                    @rollout::jsonb, @batchSize, @pause, @maxErrors, @batches, @gated, @locks, @lockTimeout, @runId, @runStep)
-            """,
-            new
-            {
-                id,
-                kind = kind.Name,
-                parameters,
-                target = JsonSerializer.Serialize(request.Target, OpsJson.Default),
-                status = initialStatus,
-                priority,
-                timeout,
-                createdBy,
-                now,
-                idempotencyKey,
-                requestHash,
-                traceparent,
-                rollout = request.Rollout is null ? null : JsonSerializer.Serialize(request.Rollout, OpsJson.Default),
-                batchSize,
-                pause,
-                maxErrors,
-                batches,
-                gated = link?.Gated ?? false,
-                locks,
-                lockTimeout = request.LockTimeoutSeconds ?? LockKeys.DefaultTimeoutSeconds,
-                runId = link?.RunId,
-                runStep = link?.Step,
-            },
-            transaction,
-            cancellationToken: cancellationToken));
-
         var jobIds = agentIds.Select(_ => Guid.CreateVersion7(now)).ToArray();
         var jobBatches = agentIds.Select((_, i) => batchSize is { } size ? (int?)(i / size + 1) : null).ToArray();
-        await using (var insertJobs = new NpgsqlCommand(
-            """
-            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, batch, released_at)
-            SELECT j.id, $2, j.agent_id, $4, $8, $5, 1, $6, $6, CASE WHEN $8 = 'queued' THEN $7 END, j.batch, CASE WHEN $8 = 'queued' THEN $6 END
-              FROM unnest($1::uuid[], $3::uuid[], $9::integer[]) AS j(id, agent_id, batch)
-            """, connection, transaction))
+        // One round trip: the operation, its jobs (one statement however many agents), the audit record.
+        await using (var insert = new NpgsqlBatch(connection, transaction))
         {
+            if (wakeAfterCommit)
+            {
+                insert.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('ops.wakeups', 'app', true)"));
+            }
+
+            var operation = new NpgsqlBatchCommand(
+                """
+                INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, idempotency_key, request_hash, traceparent,
+                                        rollout, rollout_batch_size, rollout_pause_seconds, rollout_max_errors, rollout_batches, rollout_gated, locks, lock_timeout_seconds, run_id, run_step,
+                                        jobs_total, jobs_queued, jobs_waiting, jobs_pending_approval)
+                VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $9, $10, $11, $12,
+                        $13::jsonb, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                        $23, CASE WHEN $5 = 'queued' THEN $23 ELSE 0 END, CASE WHEN $5 = 'waiting' THEN $23 ELSE 0 END, CASE WHEN $5 = 'pending_approval' THEN $23 ELSE 0 END)
+                """);
+            var values = new object?[]
+            {
+                id, kind.Name, parameters, JsonSerializer.Serialize(request.Target, OpsJson.Default), initialStatus, priority, timeout, createdBy, now,
+                idempotencyKey, requestHash, traceparent,
+                request.Rollout is null ? null : JsonSerializer.Serialize(request.Rollout, OpsJson.Default),
+                batchSize, pause, maxErrors, batches, link?.Gated ?? false, locks, request.LockTimeoutSeconds ?? LockKeys.DefaultTimeoutSeconds,
+                link?.RunId, link?.Step, agentIds.Count,
+            };
+            var types = new[]
+            {
+                NpgsqlDbType.Uuid, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Integer,
+                NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Bytea, NpgsqlDbType.Text, NpgsqlDbType.Text,
+                NpgsqlDbType.Integer, NpgsqlDbType.Integer, NpgsqlDbType.Integer, NpgsqlDbType.Integer, NpgsqlDbType.Boolean,
+                NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Uuid, NpgsqlDbType.Text, NpgsqlDbType.Integer,
+            };
+            for (var i = 0; i < values.Length; i++)
+            {
+                operation.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = types[i], Value = values[i] ?? DBNull.Value });
+            }
+
+            insert.BatchCommands.Add(operation);
+            // The row above already counts its jobs: the insert trigger skips it (migration 0071).
+            var counted = new NpgsqlBatchCommand("SELECT set_config('ops.jobs_counted', $1, true)");
+            counted.Parameters.AddWithValue(id.ToString());
+            insert.BatchCommands.Add(counted);
+            var insertJobs = new NpgsqlBatchCommand(
+                """
+                INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, batch, released_at)
+                SELECT j.id, $2, j.agent_id, $4, $8, $5, 1, $6, $6, CASE WHEN $8 = 'queued' THEN $7 END, j.batch, CASE WHEN $8 = 'queued' THEN $6 END
+                  FROM unnest($1::uuid[], $3::uuid[], $9::integer[]) AS j(id, agent_id, batch)
+                """);
             insertJobs.Parameters.AddWithValue(jobIds);
             insertJobs.Parameters.AddWithValue(id);
             insertJobs.Parameters.AddWithValue(agentIds.ToArray());
@@ -241,7 +255,13 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             insertJobs.Parameters.AddWithValue(now.AddSeconds(timeout));
             insertJobs.Parameters.AddWithValue(initialStatus);
             insertJobs.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = jobBatches.Select(b => (object?)b ?? DBNull.Value).ToArray() });
-            await insertJobs.ExecuteNonQueryAsync(cancellationToken);
+            insert.BatchCommands.Add(insertJobs);
+            if (auditOf is not null)
+            {
+                insert.BatchCommands.Add(audit.Command(auditOf(id, agentIds.Count, locks)));
+            }
+
+            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         if (needsApproval)

@@ -65,7 +65,7 @@ internal static class OperationsEndpoints
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
         HttpContext httpContext,
         OperationStore store,
-        AgentWakeups wakeups,
+        AgentWakeupPublisher wakeups,
         CancellationToken cancellationToken)
     {
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200))
@@ -82,10 +82,8 @@ internal static class OperationsEndpoints
         {
             case CreateOperationOutcome.Created created:
                 OpsTelemetry.OperationsSubmitted.Add(1, new KeyValuePair<string, object?>("kind", kind.Name));
-                foreach (var agentId in created.AgentIds)
-                {
-                    wakeups.Notify(agentId);
-                }
+                // Here at once, other replicas through one debounced NOTIFY (the insert sent none).
+                wakeups.Publish(created.AgentIds);
 
                 return TypedResults.Accepted($"/api/v1/operations/{created.Operation.Id}", created.Operation);
             case CreateOperationOutcome.Replayed replayed:

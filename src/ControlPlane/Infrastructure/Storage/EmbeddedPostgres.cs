@@ -214,6 +214,11 @@ internal sealed class EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger<
             .AppendLine("max_connections = 300")
             .AppendLine("shared_buffers = 128MB")
             .AppendLine("log_min_messages = warning");
+        if (options.StatStatements)
+        {
+            settings.AppendLine("shared_preload_libraries = 'pg_stat_statements'").AppendLine("pg_stat_statements.track = all");
+        }
+
         if (!options.Durable)
         {
             settings.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");

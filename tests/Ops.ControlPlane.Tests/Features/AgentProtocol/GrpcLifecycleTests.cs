@@ -2,8 +2,10 @@ using Dapper;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Ops.Contracts.Agent.V1;
+using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Tests.TestSupport;
 
 namespace Ops.ControlPlane.Tests.Features.AgentProtocol;
@@ -16,12 +18,13 @@ public sealed class GrpcLifecycleTests
     {
         var factory = new OpsGrpcFactory();
         await factory.InitializeAsync();
-        var (agentId, client) = await factory.EnrollAgentAsync();
+        var (_, client) = await factory.EnrollAgentAsync();
         await client.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 0 });
-        var seen = await factory.QueryScalarAsync<DateTime>("SELECT last_seen_at FROM agents WHERE id = @id::uuid", new { id = agentId });
+        var waiting = factory.Services.GetRequiredService<AgentWakeups>();
 
         var pull = client.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 30_000 });
-        await WaitUntilAsync(async () => await factory.QueryScalarAsync<DateTime>("SELECT last_seen_at FROM agents WHERE id = @id::uuid", new { id = agentId }) > seen);
+        // The Pull is waiting once it has subscribed to the agent's wake-up signal.
+        await WaitUntilAsync(() => Task.FromResult(waiting.Count > 0));
         var stopping = Task.Run(() => factory.Dispose());
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => pull);

@@ -50,6 +50,43 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"commit on A → Pull response on B (ms): {string.Join(", ", latencies.Select(l => l.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 
+    [Fact]
+    public async Task AgentRevokedOnReplicaA_IsRefusedOnReplicaBWhereItsTokenWasCached()
+    {
+        var (agentId, token) = await EnrollOnAAsync();
+        var onA = _a.CreateAgentClient(token);
+        var onB = _b.CreateAgentClient(token);
+        await onA.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 0 });
+        await onB.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 0 });
+        await onB.HeartbeatAsync(new HeartbeatRequest());
+
+        var revoked = await _a.CreateClient(Roles.Admin).PostAsync($"/api/v1/agents/{agentId}/revoke", null);
+        Assert.Equal(System.Net.HttpStatusCode.OK, revoked.StatusCode);
+
+        // On the replica that revoked: the very next call.
+        var here = await Assert.ThrowsAsync<RpcException>(() => onA.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 0 }));
+        Assert.Equal(StatusCode.Unauthenticated, here.StatusCode);
+        // On the other replica: as soon as NOTIFY ops_agent_tokens arrives (milliseconds; allowed 30 s on a busy machine).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        RpcException? there = null;
+        while (there is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await onB.HeartbeatAsync(new HeartbeatRequest());
+                await Task.Delay(20);
+            }
+            catch (RpcException e)
+            {
+                there = e;
+            }
+        }
+
+        Assert.NotNull(there);
+        Assert.Equal(StatusCode.Unauthenticated, there.StatusCode);
+        Assert.Contains("revoked", there.Status.Detail, StringComparison.Ordinal);
+    }
+
     private async Task<(string AgentId, string Token)> EnrollOnAAsync()
     {
         var admin = _a.CreateClient(Roles.Admin);
