@@ -26,8 +26,9 @@ internal sealed class JobQueue : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly GroupCommit<StartItem, bool> _starts;
     private readonly GroupCommit<CompleteItem, bool> _completions;
+    private readonly GroupCommit<LeaseItem, (IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)> _leases;
 
-    /// <summary>The queue over <paramref name="dataSource"/>; Start and Complete go through a group commit each.</summary>
+    /// <summary>The queue over <paramref name="dataSource"/>; leases, Start and Complete go through a group commit each.</summary>
     public JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
     {
         this.dataSource = dataSource;
@@ -35,6 +36,7 @@ internal sealed class JobQueue : IAsyncDisposable
         this.timeProvider = timeProvider;
         _starts = new GroupCommit<StartItem, bool>(FlushStartsAsync);
         _completions = new GroupCommit<CompleteItem, bool>(FlushCompletionsAsync);
+        _leases = new GroupCommit<LeaseItem, (IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)>(FlushLeasesAsync);
     }
 
     /// <summary>Stops the group commits after their flushes in flight.</summary>
@@ -42,22 +44,37 @@ internal sealed class JobQueue : IAsyncDisposable
     {
         await _starts.DisposeAsync();
         await _completions.DisposeAsync();
+        await _leases.DisposeAsync();
     }
 
     /// <summary>How many of the oldest tail chunks one trimming statement looks at.</summary>
     private const int TrimBatch = 256;
 
     /// <summary>
-    /// One round trip for a Pull: leases up to <paramref name="max"/> queued, unexpired jobs of the
-    /// agent (highest priority, then oldest first) and takes the cancellations it has not been told
-    /// about. The lease commits without waiting for the WAL flush (<c>synchronous_commit = off</c>):
-    /// a lease lost in a database crash only leaves the job queued, to be delivered again.
+    /// Leases up to <paramref name="max"/> queued, unexpired jobs of the agent (highest priority,
+    /// then oldest first) and takes the cancellations it has not been told about. Concurrent Pulls
+    /// of all agents lease in one statement (<see cref="GroupCommit{TRequest, TResult}"/>: one
+    /// transaction, one round trip per flush). The lease commits without waiting for the WAL flush
+    /// (<c>synchronous_commit = off</c>): a lease lost in a database crash only leaves the job
+    /// queued, to be delivered again.
     /// </summary>
-    public async Task<(IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)> PullAsync(Guid agentId, int max, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)> PullAsync(Guid agentId, int max, CancellationToken cancellationToken) =>
+        _leases.SubmitAsync(new LeaseItem(agentId, max)).WaitAsync(cancellationToken);
+
+    /// <summary>One Pull of a group commit: the agent and how many jobs it may take.</summary>
+    private sealed record LeaseItem(Guid AgentId, int Max);
+
+    private async Task FlushLeasesAsync(
+        IReadOnlyList<GroupCommit<LeaseItem, (IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)>.Pending> batch,
+        CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        // Two Pulls of one agent in a flush share one LIMIT (the sum), then split the jobs in order.
+        var byAgent = batch.GroupBy(p => p.Request.AgentId).ToDictionary(g => g.Key, g => g.ToList());
+        var agents = byAgent.Keys.ToArray();
+        var limits = agents.Select(a => byAgent[a].Sum(p => Math.Max(0, p.Request.Max))).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection)
+        await using var command = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
@@ -65,45 +82,51 @@ internal sealed class JobQueue : IAsyncDisposable
                 new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"),
                 new NpgsqlBatchCommand(
                     """
-                    WITH leased AS (
+                    WITH picked AS (
+                        SELECT j.id
+                          FROM unnest($1::uuid[], $4::integer[]) AS r(agent_id, max)
+                         CROSS JOIN LATERAL (
+                               SELECT id FROM jobs
+                                WHERE agent_id = r.agent_id AND status = 'queued' AND deadline_at > $2
+                                ORDER BY priority DESC, queued_at, id
+                                LIMIT r.max
+                                FOR UPDATE SKIP LOCKED) j
+                    ), leased AS (
                         UPDATE jobs SET status = 'leased', leased_at = $2, lease_expires_at = $3
-                         WHERE id IN (SELECT id FROM jobs
-                                       WHERE agent_id = $1 AND status = 'queued' AND deadline_at > $2
-                                       ORDER BY priority DESC, queued_at, id
-                                       LIMIT $4
-                                       FOR UPDATE SKIP LOCKED)
-                        RETURNING id, operation_id, kind, attempt, deadline_at, queued_at, priority
+                         WHERE id IN (SELECT id FROM picked)
+                        RETURNING id, agent_id, operation_id, kind, attempt, deadline_at, queued_at, priority
                     )
-                    SELECT l.id, l.operation_id, l.kind, l.attempt, l.deadline_at, l.queued_at, o.parameters::text, o.traceparent
+                    SELECT l.id, l.operation_id, l.kind, l.attempt, l.deadline_at, l.queued_at, o.parameters::text, o.traceparent, l.agent_id
                       FROM leased l JOIN operations o ON o.id = l.operation_id
-                     ORDER BY l.priority DESC, l.queued_at, l.id
+                     ORDER BY l.agent_id, l.priority DESC, l.queued_at, l.id
                     """)
                 {
-                    Parameters = { new() { Value = agentId }, new() { Value = now }, new() { Value = now + options.LeaseDuration }, new() { Value = max } },
+                    Parameters = { new() { Value = agents }, new() { Value = now }, new() { Value = now + options.LeaseDuration }, new() { Value = limits } },
                 },
                 new NpgsqlBatchCommand(
                     """
                     UPDATE jobs SET cancel_delivered_at = $2
-                     WHERE agent_id = $1 AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
-                    RETURNING id
+                     WHERE agent_id = ANY($1) AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
+                    RETURNING id, agent_id
                     """)
                 {
-                    Parameters = { new() { Value = agentId }, new() { Value = now } },
+                    Parameters = { new() { Value = agents }, new() { Value = now } },
                 },
                 new NpgsqlBatchCommand("COMMIT"),
             },
         };
-        var assignments = new List<JobAssignment>();
-        var cancellations = new List<string>();
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        var assignments = agents.ToDictionary(a => a, _ => new List<JobAssignment>());
+        var cancellations = agents.ToDictionary(a => a, _ => new List<string>());
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
+                var agentId = reader.GetGuid(8);
                 var traceparent = reader.IsDBNull(7) ? string.Empty : reader.GetString(7);
                 RecordLease(traceparent, agentId, reader.GetGuid(0), reader.GetInt32(3));
                 var queuedAt = DbTime.Utc(reader.GetDateTime(5));
                 DispatchMetrics.DispatchLatency.Record((now - queuedAt).TotalMilliseconds);
-                assignments.Add(new JobAssignment
+                assignments[agentId].Add(new JobAssignment
                 {
                     JobId = reader.GetGuid(0).ToString(),
                     OperationId = reader.GetGuid(1).ToString(),
@@ -118,11 +141,21 @@ internal sealed class JobQueue : IAsyncDisposable
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                cancellations.Add(reader.GetGuid(0).ToString());
+                cancellations[reader.GetGuid(1)].Add(reader.GetGuid(0).ToString());
             }
         }
 
-        return (assignments, cancellations);
+        foreach (var (agentId, pulls) in byAgent)
+        {
+            var jobs = assignments[agentId];
+            var taken = 0;
+            for (var i = 0; i < pulls.Count; i++)
+            {
+                var share = jobs.Skip(taken).Take(Math.Max(0, pulls[i].Request.Max)).ToList();
+                taken += share.Count;
+                pulls[i].Succeed((share, i == 0 ? cancellations[agentId] : []));
+            }
+        }
     }
 
     /// <summary>

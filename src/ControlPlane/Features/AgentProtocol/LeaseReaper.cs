@@ -66,6 +66,9 @@ internal sealed class LeaseReaper(
     {
         var now = timeProvider.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One transaction per pass, holding the clock's row lock until it commits: passes of several
+        // replicas run one after another, and whoever moves the clock waits for the pass in flight.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // The previous pass of any replica; the row lock makes replicas starting at once shift once.
         var previous = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
             """
@@ -73,12 +76,12 @@ internal sealed class LeaseReaper(
               FROM (SELECT last_pass_at AS prev FROM reaper_clock FOR UPDATE) p
             RETURNING p.prev
             """,
-            new { now }, cancellationToken: cancellationToken));
+            new { now }, transaction: transaction, cancellationToken: cancellationToken));
         if (previous is { } prev && now - Ops.ControlPlane.Infrastructure.Storage.DbTime.Utc(prev) is var gap && gap > OutageAfter)
         {
             var shifted = await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE jobs SET lease_expires_at = lease_expires_at + @gap WHERE status IN ('leased', 'running') AND lease_expires_at IS NOT NULL",
-                new { gap }, cancellationToken: cancellationToken));
+                new { gap }, transaction: transaction, cancellationToken: cancellationToken));
             DispatchLog.LeasesShifted(logger, gap.TotalSeconds, shifted);
         }
 
@@ -91,7 +94,7 @@ internal sealed class LeaseReaper(
                            FOR UPDATE SKIP LOCKED)
             RETURNING agent_id
             """,
-            new { now }, cancellationToken: cancellationToken))).ToList();
+            new { now }, transaction: transaction, cancellationToken: cancellationToken))).ToList();
 
         var silent = (await connection.QueryAsync<(Guid AgentId, bool Retried)>(new CommandDefinition(
             """
@@ -108,7 +111,7 @@ internal sealed class LeaseReaper(
                            FOR UPDATE SKIP LOCKED)
             RETURNING agent_id, status = 'queued'
             """,
-            new { now, retrySafe = RetrySafeKinds }, cancellationToken: cancellationToken))).ToList();
+            new { now, retrySafe = RetrySafeKinds }, transaction: transaction, cancellationToken: cancellationToken))).ToList();
 
         var timedOut = (await connection.QueryAsync<Guid>(new CommandDefinition(
             """
@@ -122,14 +125,16 @@ internal sealed class LeaseReaper(
                 RETURNING agent_id, leased_at IS NOT NULL AS held)
             SELECT agent_id FROM t WHERE held
             """,
-            new { now }, cancellationToken: cancellationToken))).ToList();
+            new { now }, transaction: transaction, cancellationToken: cancellationToken))).ToList();
         if (timedOut.Count > 0)
         {
             // Agents holding these jobs may wait on another replica: wake them there too.
             await connection.ExecuteAsync(new CommandDefinition(
                 "SELECT pg_notify('ops_jobs', a::text) FROM unnest(@ids::uuid[]) AS a",
-                new { ids = timedOut.Distinct().ToArray() }, cancellationToken: cancellationToken));
+                new { ids = timedOut.Distinct().ToArray() }, transaction: transaction, cancellationToken: cancellationToken));
         }
+
+        await transaction.CommitAsync(cancellationToken);
 
         var woken = requeued.Concat(silent.Where(s => s.Retried).Select(s => s.AgentId)).Concat(timedOut).ToHashSet();
         foreach (var agentId in woken)
