@@ -30,7 +30,7 @@ namespace Ops.ControlPlane.Features.Schedules;
 /// its whole document and the parameters with the defaults applied). The description is not part of
 /// it (it does not change what runs).</para>
 /// </summary>
-internal sealed class ScheduleApprovals(ApprovalStore approvals, IScheduleRunbookStarter runbooks)
+internal sealed class ScheduleApprovals(ApprovalStore approvals, IScheduleRunbookStarter runbooks, TimeProvider timeProvider)
 {
     /// <summary>The resource type of schedules in <c>approvals.resource_type</c>; the resource id is the schedule's id.</summary>
     public const string Type = "schedule";
@@ -185,6 +185,10 @@ internal sealed class ScheduleApprovals(ApprovalStore approvals, IScheduleRunboo
 
         switch (approval.Status)
         {
+            case "pending" when DbTime.Utc(approval.ExpiresAt) <= timeProvider.GetUtcNow():
+                // Past its expiry, before the expiry step ended it: as good as expired.
+                return new SlotApproval.Blocked(approvalId,
+                    $"not started: approval {approvalId} of this schedule expired at {DbTime.Utc(approval.ExpiresAt):O} without enough approvals; save it again (PUT) to request a new one");
             case "pending":
                 return new SlotApproval.Blocked(approvalId,
                     $"not started: approval {approvalId} of this schedule is pending ({approval.Approvals} of {approval.MinApprovals}); " +

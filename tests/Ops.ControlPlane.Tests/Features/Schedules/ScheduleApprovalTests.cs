@@ -246,6 +246,61 @@ public sealed class ScheduleApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Schedule_WhenPutAgainAfterAnotherAgentMatches_AsksForAnApprovalOfTheNewAgentSet()
+    {
+        await SeedRestoreAgentAsync("grown");
+        var oldId = await SaveApprovedAsync("restore-grown", "grown");
+        var late = await SeedRestoreAgentAsync("grown");
+
+        var (_, again) = await PutAsync(_alice, "restore-grown", Restore("grown"));
+
+        var newId = ApprovalId(again);
+        Assert.NotEqual(oldId, newId);
+        Assert.Equal("pending", ApprovalStatus(again));
+        Assert.Equal(1, again.GetProperty("version").GetInt32());
+        var agents = (await GetJsonAsync($"/api/v1/approvals/{newId}")).GetProperty("request").GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToList();
+        Assert.Equal(2, agents.Count);
+        Assert.Contains(late, agents);
+        Assert.Equal("cancelled", (await GetJsonAsync($"/api/v1/approvals/{oldId}")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Schedule_WhenDeleted_WithdrawsItsApproval()
+    {
+        await SeedRestoreAgentAsync("deleted");
+        var (_, schedule) = await PutAsync(_alice, "restore-deleted", Restore("deleted"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _bob.DeleteAsync("/api/v1/schedules/restore-deleted")).StatusCode);
+
+        Assert.Equal("cancelled", (await GetJsonAsync($"/api/v1/approvals/{ApprovalId(schedule)}")).GetProperty("status").GetString());
+        await ProblemAssert.IsProblemAsync(await DecideAsync(_bob, ApprovalId(schedule), "approve"), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Schedule_WhenItsApprovalExpires_SkipsItsSlotsAndALateApprovalIsRefused()
+    {
+        // This test's control plane gives approvals 20 s (the class's host is replaced; DisposeAsync stops this one).
+        await ((IAsyncLifetime)_host).DisposeAsync();
+        var host = _host = new ScheduleFactory(Start, new Dictionary<string, string?> { ["Approvals:DefaultTtl"] = "00:00:20" });
+        await host.InitializeAsync();
+        await host.SeedAgentAsync(new Dictionary<string, string> { ["pool"] = "expired" }, RestoreCapable);
+        var (_, schedule) = await PutAsync(host.Client(Roles.Operator, "alice"), "restore-expired", Restore("expired"));
+        var approvalId = ApprovalId(schedule);
+
+        await host.SetTimeAsync(At(10, 1));
+        var slot = Assert.Single(await host.WaitForSlotsAsync("restore-expired", s => s.Count == 1, "the 10:01 slot"));
+
+        Assert.Equal("skipped", slot.Status);
+        Assert.Contains($"approval {approvalId} of this schedule expired", slot.Error);
+        var late = await DecideAsync(host.Client(Roles.Admin, "bob"), approvalId, "approve");
+        Assert.Equal("Approval expired", (await ProblemAssert.IsProblemAsync(late, HttpStatusCode.Conflict)).GetProperty("title").GetString());
+        Assert.Equal(0, await host.QueryScalarAsync<int>("SELECT count(*)::int FROM operations WHERE created_by = 'schedule:restore-expired'"));
+        var (_, again) = await PutAsync(host.Client(Roles.Operator, "alice"), "restore-expired", Restore("expired"));
+        Assert.NotEqual(approvalId, ApprovalId(again));
+        Assert.Equal("pending", ApprovalStatus(again));
+    }
+
+    [Fact]
     public async Task Schedule_OfANonDestructiveKind_NeedsNoApprovalAndRunsAtOnce()
     {
         var agent = await _host.SeedAgentAsync();
