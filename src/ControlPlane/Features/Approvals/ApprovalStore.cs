@@ -137,19 +137,30 @@ internal sealed class ApprovalStore(
     /// because its owner withdrew the request (the operation was cancelled, the schedule's content
     /// changed or it was deleted). Does not call the <see cref="IApprovalTarget"/>: the caller changes
     /// its own resource. Audit <c>approval.cancel</c> with <paramref name="reason"/>; event
-    /// <c>approval.decided</c>. Returns how many were withdrawn (0 or 1).
+    /// <c>approval.decided</c>. With <paramref name="includeApproved"/> an <c>approved</c> approval
+    /// of the resource is voided the same way (<c>approved → cancelled</c>; its decisions are kept):
+    /// a schedule's approval covers one content, and once that content is replaced it covers
+    /// nothing (DESIGN.md §13: "until its content changes"). Returns how many were withdrawn.
     /// </summary>
     public async Task<int> WithdrawAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string resourceType, string resourceId, Caller actor, string reason, CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string resourceType,
+        string resourceId,
+        Caller actor,
+        string reason,
+        CancellationToken cancellationToken,
+        bool includeApproved = false)
     {
         var now = Microseconds(timeProvider.GetUtcNow());
         var rows = (await connection.QueryAsync<ApprovalRow>(new CommandDefinition(
             $"""
             UPDATE approvals SET status = 'cancelled', decided_at = @now, decided_by = @by
-             WHERE resource_type = @resourceType AND resource_id = @resourceId AND status = 'pending'
+             WHERE resource_type = @resourceType AND resource_id = @resourceId
+               AND (status = 'pending' OR (@includeApproved AND status = 'approved'))
             RETURNING {ApprovalRow.Columns}
             """,
-            new { resourceType, resourceId, now, by = actor.Subject }, transaction, cancellationToken: cancellationToken))).ToList();
+            new { resourceType, resourceId, now, by = actor.Subject, includeApproved }, transaction, cancellationToken: cancellationToken))).ToList();
         foreach (var approval in await ToResponsesAsync(connection, transaction, rows, cancellationToken))
         {
             await audit.AppendAsync(connection, transaction, new AuditEntry(

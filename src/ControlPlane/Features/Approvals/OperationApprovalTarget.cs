@@ -1,4 +1,5 @@
 using Dapper;
+using Npgsql;
 using Ops.ControlPlane.Features.Dispatch;
 
 namespace Ops.ControlPlane.Features.Approvals;
@@ -22,33 +23,7 @@ internal sealed class OperationApprovalTarget(AgentWakeups wakeups) : IApprovalT
 
     public async Task ReleaseAsync(ApprovalTransition transition, CancellationToken cancellationToken)
     {
-        var id = OperationId(transition);
-        var held = await transition.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT rollout_batch_size IS NOT NULL OR cardinality(locks) > 0 FROM operations WHERE id = @id",
-            new { id }, transition.Transaction, cancellationToken: cancellationToken));
-        if (held)
-        {
-            // A rollout or locks (DESIGN.md §11): the jobs wait, the operation takes its locks (FIFO,
-            // all or none) and releases its first batch, exactly as an operation that needed no approval.
-            await transition.Connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE jobs SET status = 'waiting', deadline_at = NULL WHERE operation_id = @id AND status = 'pending_approval';
-                SELECT CASE WHEN lock_try_acquire('operation', o.id, o.locks, @now, @now + make_interval(secs => o.lock_timeout_seconds))
-                            THEN operation_start(o.id, @now) END
-                  FROM operations o WHERE o.id = @id;
-                """,
-                new { id, now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken));
-            return;
-        }
-
-        var agents = (await transition.Connection.QueryAsync<Guid>(new CommandDefinition(
-            """
-            UPDATE jobs j SET status = 'queued', queued_at = @now, deadline_at = @now + make_interval(secs => o.timeout_seconds)
-              FROM operations o
-             WHERE o.id = j.operation_id AND j.operation_id = @id AND j.status = 'pending_approval'
-            RETURNING j.agent_id
-            """,
-            new { id, now = transition.Now }, transition.Transaction, cancellationToken: cancellationToken))).Distinct().ToList();
+        var agents = await ReleaseJobsAsync(transition.Connection, transition.Transaction, OperationId(transition), transition.Now, cancellationToken);
         transition.AfterCommit(() =>
         {
             foreach (var agent in agents)
@@ -56,6 +31,44 @@ internal sealed class OperationApprovalTarget(AgentWakeups wakeups) : IApprovalT
                 wakeups.Notify(agent);
             }
         });
+    }
+
+    /// <summary>
+    /// Moves the <c>pending_approval</c> jobs of operation <paramref name="id"/> on, inside the caller's
+    /// transaction, as a granted approval does: to <c>queued</c> (deadline from <paramref name="now"/>),
+    /// or, with a rollout or locks (DESIGN.md §11), to <c>waiting</c> while the operation takes its locks
+    /// (FIFO, all or none) and releases its first batch, exactly as an operation that needed no approval.
+    /// Used by <see cref="ReleaseAsync"/> and by a schedule slot covered by its schedule's approval
+    /// (docs/schedules.md). Returns the agents whose queued jobs the caller wakes after commit (none
+    /// in the held case: the lock and batch release wake them through the job trigger).
+    /// </summary>
+    public static async Task<IReadOnlyList<Guid>> ReleaseJobsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var held = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT rollout_batch_size IS NOT NULL OR cardinality(locks) > 0 FROM operations WHERE id = @id",
+            new { id }, transaction, cancellationToken: cancellationToken));
+        if (held)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE jobs SET status = 'waiting', deadline_at = NULL WHERE operation_id = @id AND status = 'pending_approval';
+                SELECT CASE WHEN lock_try_acquire('operation', o.id, o.locks, @now, @now + make_interval(secs => o.lock_timeout_seconds))
+                            THEN operation_start(o.id, @now) END
+                  FROM operations o WHERE o.id = @id;
+                """,
+                new { id, now }, transaction, cancellationToken: cancellationToken));
+            return [];
+        }
+
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE jobs j SET status = 'queued', queued_at = @now, deadline_at = @now + make_interval(secs => o.timeout_seconds)
+              FROM operations o
+             WHERE o.id = j.operation_id AND j.operation_id = @id AND j.status = 'pending_approval'
+            RETURNING j.agent_id
+            """,
+            new { id, now }, transaction, cancellationToken: cancellationToken))).Distinct().ToList();
     }
 
     public Task RejectAsync(ApprovalTransition transition, CancellationToken cancellationToken) =>

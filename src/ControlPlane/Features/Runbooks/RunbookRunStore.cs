@@ -30,7 +30,9 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
     /// caller that needs an approval first passes false: the run is left <c>pending_approval</c>
     /// (the engine ignores it) until the caller starts it with <see cref="RunbookEngine.StartRunAsync"/>.
     /// <paramref name="idempotencyKey"/>, per <paramref name="requestedBy"/>: the same key and
-    /// request replay the earlier run, another request is a conflict.
+    /// request replay the earlier run, another request is a conflict. <paramref name="coveredBy"/>:
+    /// the id of an approved approval that already covers this run (a schedule's, DESIGN.md §13): the
+    /// run then starts without an approval of its own, and its audit record names that approval.
     /// </summary>
     public async Task<RunCreation> CreateRunAsync(
         NpgsqlConnection connection,
@@ -42,7 +44,8 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         string? idempotencyKey,
         bool start,
         CancellationToken cancellationToken,
-        Caller? caller = null)
+        Caller? caller = null,
+        Guid? coveredBy = null)
     {
         var found = await RunbookStore.GetAsync(connection, runbook, version, cancellationToken, transaction);
         if (found is null || found.ArchivedAt is not null)
@@ -98,7 +101,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         var parametersJson = JsonSerializer.Serialize(values);
         // Four eyes (DESIGN.md §14): a runbook that declares approval or has a destructive step runs only once approved.
         var destructive = RunbookStore.HasDestructiveStep(document);
-        var needsApproval = found.RequiresApproval || destructive;
+        var needsApproval = (found.RequiresApproval || destructive) && coveredBy is null;
         if (needsApproval)
         {
             start = false;
@@ -140,7 +143,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
 
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             requestedBy, caller?.Role, "runbook_run.create", "runbook_run", id.ToString(), caller?.ClientAddress, caller?.TraceId,
-            new { runbook, version = found.Version, parameters = values, idempotencyKey }), cancellationToken);
+            new { runbook, version = found.Version, parameters = values, idempotencyKey, approvalId = coveredBy }), cancellationToken);
         if (start)
         {
             await engine.StartRunAsync(connection, transaction, id, cancellationToken);
@@ -164,9 +167,9 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         return new RunCreation(id, false, false, null, new Dictionary<string, string[]>(), found.RequiresApproval, RunbookStore.HasDestructiveStep(document));
     }
 
-    /// <summary>Opens a transaction, creates and starts a run (see <see cref="CreateRunAsync"/>), commits, and returns it.</summary>
+    /// <summary>Opens a transaction, creates and starts a run (see <see cref="CreateRunAsync"/>, also for <paramref name="coveredBy"/>), commits, and returns it.</summary>
     public async Task<(RunCreation Creation, RunbookRunResponse? Run)> CreateAndStartAsync(
-        string runbook, CreateRunRequest request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+        string runbook, CreateRunRequest request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken, Guid? coveredBy = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -178,7 +181,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
         RunCreation creation;
         try
         {
-            creation = await CreateRunAsync(connection, transaction, runbook, request.Version, request.Parameters, caller.Subject, idempotencyKey, start: true, cancellationToken, caller);
+            creation = await CreateRunAsync(connection, transaction, runbook, request.Version, request.Parameters, caller.Subject, idempotencyKey, start: true, cancellationToken, caller, coveredBy);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && idempotencyKey is not null)
         {
@@ -187,7 +190,7 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
                 await rollback.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            creation = await CreateRunAsync(connection, transaction, runbook, request.Version, request.Parameters, caller.Subject, idempotencyKey, start: true, cancellationToken, caller);
+            creation = await CreateRunAsync(connection, transaction, runbook, request.Version, request.Parameters, caller.Subject, idempotencyKey, start: true, cancellationToken, caller, coveredBy);
         }
 
         if (creation.RunId is not { } id)

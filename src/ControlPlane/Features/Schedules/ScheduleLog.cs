@@ -27,4 +27,7 @@ internal static partial class ScheduleLog
 
     [LoggerMessage(1108, LogLevel.Error, "Schedule {Schedule}: the stored expression '{Cron}' in zone '{TimeZone}' cannot be evaluated; the schedule is stopped")]
     public static partial void Unreadable(ILogger logger, string schedule, string cron, string timeZone);
+
+    [LoggerMessage(1109, LogLevel.Information, "Schedule {Schedule}: {ResourceId} started without an approval of its own, covered by the schedule's approval {ApprovalId}")]
+    public static partial void SlotCovered(ILogger logger, string schedule, Guid resourceId, Guid approvalId);
 }

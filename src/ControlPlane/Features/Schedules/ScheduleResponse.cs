@@ -25,6 +25,7 @@ namespace Ops.ControlPlane.Features.Schedules;
 /// <param name="CreatedAt">When.</param>
 /// <param name="UpdatedBy">Who changed it last.</param>
 /// <param name="UpdatedAt">When.</param>
+/// <param name="Approval">When its action needs an approval (a destructive kind, a runbook that needs one): the approval of its current content; slots run only while it is <c>approved</c>. <c>null</c> otherwise.</param>
 public sealed record ScheduleResponse(
     string Name,
     string? Description,
@@ -45,4 +46,5 @@ public sealed record ScheduleResponse(
     string CreatedBy,
     DateTimeOffset CreatedAt,
     string UpdatedBy,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    ScheduleApprovalSummary? Approval = null);

@@ -1,13 +1,15 @@
 namespace Ops.ControlPlane.Features.Schedules;
 
-/// <summary>One row of <c>schedules</c> (migration 0020), read with Dapper.</summary>
+/// <summary>One row of <c>schedules</c> (migrations 0020, 0031), read with Dapper, with the status and hash of its approval.</summary>
 internal sealed record ScheduleRow
 {
     /// <summary>The column list matching this record, for <c>SELECT {Columns} FROM schedules s</c>.</summary>
     public const string Columns =
         "s.id, s.name, s.cron, s.time_zone, s.operation::text AS operation, s.runbook, s.parameters::text AS parameters, s.overlap, " +
         "s.catchup_window_seconds, s.jitter_seconds, s.paused, s.description, s.locks, s.content_hash, s.version, " +
-        "s.created_by, s.created_at, s.updated_by, s.updated_at, s.next_slot_at, s.next_due_at, s.buffered_slot_at";
+        "s.created_by, s.created_at, s.updated_by, s.updated_at, s.next_slot_at, s.next_due_at, s.buffered_slot_at, s.approval_id, " +
+        "(SELECT a.status FROM approvals a WHERE a.id = s.approval_id) AS approval_status, " +
+        "(SELECT a.request_hash FROM approvals a WHERE a.id = s.approval_id) AS approval_request_hash";
 
     public Guid Id { get; init; }
 
@@ -52,4 +54,13 @@ internal sealed record ScheduleRow
     public DateTime? NextDueAt { get; init; }
 
     public DateTime? BufferedSlotAt { get; init; }
+
+    /// <summary>The approval of the current content (migration 0031), or <c>null</c> when its action needs none.</summary>
+    public Guid? ApprovalId { get; init; }
+
+    /// <summary>That approval's status (<c>pending</c>, <c>approved</c>, …).</summary>
+    public string? ApprovalStatus { get; init; }
+
+    /// <summary>That approval's request hash.</summary>
+    public string? ApprovalRequestHash { get; init; }
 }

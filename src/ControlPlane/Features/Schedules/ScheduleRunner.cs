@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
+using Ops.ControlPlane.Features.Approvals;
 using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.Operations;
 using Ops.ControlPlane.Infrastructure.Audit;
@@ -28,6 +29,7 @@ internal sealed class ScheduleRunner(
     NpgsqlDataSource dataSource,
     OperationStore operations,
     IScheduleRunbookStarter runbooks,
+    ScheduleApprovals approvals,
     AgentWakeups wakeups,
     EventWriter events,
     AuditWriter audit,
@@ -251,12 +253,23 @@ internal sealed class ScheduleRunner(
     /// transaction that holds the schedule's row lock: applies the overlap policy against the
     /// schedule's unfinished slots, records the slot under its unique key, submits its operation
     /// (or starts its runbook run) and records what it started — or <c>failed</c> with the reason and
-    /// <c>schedule.slot_failed</c> when it could not start. An approval step would hold the slot here.
+    /// <c>schedule.slot_failed</c> when it could not start. First, a schedule whose action needs an
+    /// approval (DESIGN.md §13–14) starts only while its approval is <c>approved</c> for exactly its
+    /// current content: its operation or run then starts without an approval of its own, as approved
+    /// (on the agents frozen in the approval), and the slot and the audit record name the approval;
+    /// otherwise the slot is recorded <c>skipped</c> with the reason, and <c>schedule.slot_missed</c> is emitted.
     /// </summary>
     internal async Task<SlotResult> StartSlotAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ScheduleRow schedule, DateTimeOffset slotAt, SlotStart start, CancellationToken cancellationToken)
     {
         var now = Now();
+        var approval = await approvals.EvaluateAsync(connection, transaction, schedule, cancellationToken);
+        if (approval is ScheduleApprovals.SlotApproval.Blocked blocked)
+        {
+            return await RecordUnapprovedAsync(connection, transaction, schedule, slotAt, start, now, blocked, cancellationToken);
+        }
+
+        var covered = approval as ScheduleApprovals.SlotApproval.Covered;
         var overlap = DbEnum.Parse<ScheduleOverlap>(schedule.Overlap);
         var unfinished = (await connection.QueryAsync<(long Id, DateTime SlotAt, Guid? OperationId, Guid? RunId)>(new CommandDefinition(
             "SELECT id, slot_at, operation_id, run_id FROM schedule_slots WHERE schedule_id = @id AND status = 'started' ORDER BY id",
@@ -319,8 +332,10 @@ internal sealed class ScheduleRunner(
 
         var key = FormattableString.Invariant($"schedule-slot:{schedule.Id:N}:{slotAt.UtcTicks}");
         var started = schedule.Operation is not null
-            ? await StartOperationAsync(schedule, key, requestedBy, cancellationToken)
-            : await StartRunbookAsync(schedule, slotAt, key, requestedBy, cancellationToken);
+            ? covered is not null
+                ? await StartCoveredOperationAsync(connection, transaction, schedule, covered, key, requestedBy, now, cancellationToken)
+                : await StartOperationAsync(schedule, key, requestedBy, cancellationToken)
+            : await StartRunbookAsync(schedule, slotAt, key, requestedBy, covered, cancellationToken);
 
         if (started.Error is { } error)
         {
@@ -335,8 +350,8 @@ internal sealed class ScheduleRunner(
         else
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE schedule_slots SET operation_id = @operationId, run_id = @runId WHERE id = @slotId",
-                new { slotId, operationId = started.OperationId, runId = started.RunId }, transaction, cancellationToken: cancellationToken));
+                "UPDATE schedule_slots SET operation_id = @operationId, run_id = @runId, approval_id = @approvalId WHERE id = @slotId",
+                new { slotId, operationId = started.OperationId, runId = started.RunId, approvalId = covered?.ApprovalId }, transaction, cancellationToken: cancellationToken));
             ScheduleMetrics.Slots.Add(1, new KeyValuePair<string, object?>("status", "started"));
             ScheduleLog.SlotStarted(logger, schedule.Name, slotAt, started.OperationId is null ? "runbook run" : "operation",
                 started.OperationId ?? started.RunId!.Value, start.Late, start.Manual);
@@ -384,10 +399,76 @@ internal sealed class ScheduleRunner(
         };
     }
 
-    private async Task<Started> StartRunbookAsync(ScheduleRow schedule, DateTimeOffset slotAt, string key, string requestedBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits the operation of a slot covered by the schedule's approval, in the slot's transaction:
+    /// on exactly the agents frozen in the approval (never re-resolved: an agent enrolled later with
+    /// matching labels is not added), its jobs released at once as an approved operation's are
+    /// (<see cref="OperationApprovalTarget.ReleaseJobsAsync"/>: queued, or waiting for its locks and
+    /// rollout), with no approval of its own; its audit record <c>operation.create</c> names the
+    /// covering <c>approvalId</c>.
+    /// </summary>
+    private async Task<Started> StartCoveredOperationAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        ScheduleRow schedule,
+        ScheduleApprovals.SlotApproval.Covered covered,
+        string key,
+        string requestedBy,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var request = ScheduleApprovals.ReadOperation(schedule);
+        if (request is null || !OperationKindCatalog.TryGet(request.Kind, out var kind))
+        {
+            return new Started(null, null, [], $"The stored operation cannot be read or names no known kind ('{request?.Kind}').");
+        }
+
+        if (schedule.Locks.Length > 0)
+        {
+            request = request with { Locks = (request.Locks ?? []).Concat(schedule.Locks).Distinct(StringComparer.Ordinal).ToList() };
+        }
+
+        request = request with { Target = new OperationTarget(AgentIds: covered.Agents.Select(a => a.Id).ToList()) };
+        var hash = System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, OpsJson.Default));
+        var inserted = await operations.InsertAsync(connection, transaction, request, kind, requestedBy, key, hash, null, cancellationToken);
+        if (inserted.Operation is not { } operation)
+        {
+            return new Started(null, null, [],
+                $"The agents approved for this schedule cannot run it now (approval {covered.ApprovalId}): " +
+                string.Join(" ", inserted.Errors.SelectMany(e => e.Value)) + " Save the schedule again (PUT) to request an approval for its current agents.");
+        }
+
+        var wake = operation.Status == OperationStatus.PendingApproval
+            ? await OperationApprovalTarget.ReleaseJobsAsync(connection, transaction, operation.Id, now, cancellationToken)
+            : inserted.AgentIds;
+        await audit.AppendAsync(connection, transaction, new AuditEntry(
+            requestedBy, "scheduler", "operation.create", "operation", operation.Id.ToString(), null, System.Diagnostics.Activity.Current?.TraceId.ToString(),
+            new
+            {
+                kind = kind.Name,
+                target = request.Target,
+                jobs = inserted.AgentIds.Count,
+                idempotencyKey = key,
+                rollout = request.Rollout,
+                locks = operation.Locks,
+                schedule = schedule.Name,
+                approvalId = covered.ApprovalId,
+            }), cancellationToken);
+        ScheduleLog.SlotCovered(logger, schedule.Name, operation.Id, covered.ApprovalId);
+        return new Started(operation.Id, null, wake, null);
+    }
+
+    private async Task<Started> StartRunbookAsync(
+        ScheduleRow schedule, DateTimeOffset slotAt, string key, string requestedBy, ScheduleApprovals.SlotApproval.Covered? covered, CancellationToken cancellationToken)
     {
         JsonElement? parameters = schedule.Parameters is null ? null : Infrastructure.Storage.DbJson.Parse(schedule.Parameters);
-        var result = await runbooks.StartAsync(schedule.Runbook!, parameters, requestedBy, key, slotAt, cancellationToken);
+        var result = await runbooks.StartAsync(
+            schedule.Runbook!, parameters, requestedBy, key, slotAt, cancellationToken, covered?.RunbookVersion, covered?.ApprovalId);
+        if (covered is not null && result.RunId is { } coveredRun)
+        {
+            ScheduleLog.SlotCovered(logger, schedule.Name, coveredRun, covered.ApprovalId);
+        }
+
         return result.RunId is { } runId
             ? new Started(null, runId, [], null)
             : new Started(null, null, [], result.Error ?? "The runbook run could not be started.");
@@ -429,6 +510,42 @@ internal sealed class ScheduleRunner(
 
         ScheduleMetrics.Slots.Add(1, new KeyValuePair<string, object?>("status", "skipped"));
         ScheduleLog.SlotSkipped(logger, schedule.Name, slotAt, reason);
+        return new SlotResult(ScheduleSlotResponse.From(slot), false, [], null);
+    }
+
+    /// <summary>
+    /// Records a slot that does not start for want of an approved approval: <c>skipped</c> with the
+    /// reason and the approval it waited for, and <c>schedule.slot_missed</c> (a person has something
+    /// to do: approve it, or save the schedule again). A slot released from the buffer is taken out of it.
+    /// </summary>
+    private async Task<SlotResult> RecordUnapprovedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ScheduleRow schedule, DateTimeOffset slotAt, SlotStart start, DateTimeOffset now,
+        ScheduleApprovals.SlotApproval.Blocked blocked, CancellationToken cancellationToken)
+    {
+        if (start.FromBuffer)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE schedules SET buffered_slot_at = NULL WHERE id = @id", new { id = schedule.Id }, transaction, cancellationToken: cancellationToken));
+        }
+
+        var slot = await connection.QuerySingleOrDefaultAsync<ScheduleSlotRow>(new CommandDefinition(
+            $"""
+            INSERT INTO schedule_slots AS sl (schedule_id, slot_at, fired_at, status, late, manual, triggered_by, error, approval_id)
+            VALUES (@id, @slotAt, @now, 'skipped', @late, @manual, @by, @reason, @approvalId)
+            ON CONFLICT (schedule_id, slot_at) DO NOTHING
+            RETURNING {ScheduleSlotRow.Columns}
+            """,
+            new { id = schedule.Id, slotAt, now, late = start.Late, manual = start.Manual, by = start.TriggeredBy, reason = blocked.Reason, approvalId = blocked.ApprovalId },
+            transaction, cancellationToken: cancellationToken));
+        if (slot is null)
+        {
+            return SlotResult.AlreadyRecorded;
+        }
+
+        await events.AppendAsync(connection, transaction, EventTypes.ScheduleSlotMissed, "schedule", schedule.Name,
+            new SlotEventData(schedule.Name, slotAt, "skipped", null, null, blocked.Reason, blocked.ApprovalId), cancellationToken);
+        ScheduleMetrics.Slots.Add(1, new KeyValuePair<string, object?>("status", "skipped"));
+        ScheduleLog.SlotSkipped(logger, schedule.Name, slotAt, blocked.Reason);
         return new SlotResult(ScheduleSlotResponse.From(slot), false, [], null);
     }
 
@@ -511,11 +628,16 @@ internal sealed class ScheduleRunner(
 
     private sealed record Started(Guid? OperationId, Guid? RunId, IReadOnlyList<Guid> AgentIds, string? Error);
 
-    /// <summary>The data of the <c>schedule.slot_*</c> events: <c>{schedule, slotAt, status, operationId?, runId?}</c>.</summary>
+    /// <summary>
+    /// The data of the <c>schedule.slot_*</c> events: <c>{schedule, slotAt, status, operationId?, runId?}</c>;
+    /// a slot skipped for want of an approval adds <c>reason</c> and <c>approvalId?</c>.
+    /// </summary>
     private sealed record SlotEventData(
         string Schedule,
         DateTimeOffset SlotAt,
         string Status,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? OperationId,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? RunId);
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? RunId,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? ApprovalId = null);
 }

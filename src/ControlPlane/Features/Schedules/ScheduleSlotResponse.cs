@@ -17,6 +17,7 @@ namespace Ops.ControlPlane.Features.Schedules;
 /// <param name="RunId">The runbook run it started.</param>
 /// <param name="Outcome">The final status of its operation or run (<c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c>, <c>rolled_back</c> …).</param>
 /// <param name="Error">Why it was skipped, missed or could not start.</param>
+/// <param name="ApprovalId">The schedule's approval that covered its operation or run (it ran without an approval of its own), or, for a slot skipped for want of an approved approval, the one it waited for.</param>
 public sealed record ScheduleSlotResponse(
     long Id,
     DateTimeOffset SlotAt,
@@ -29,7 +30,8 @@ public sealed record ScheduleSlotResponse(
     Guid? OperationId,
     Guid? RunId,
     string? Outcome,
-    string? Error)
+    string? Error,
+    Guid? ApprovalId = null)
 {
     internal static ScheduleSlotResponse From(ScheduleSlotRow row) => new(
         row.Id,
@@ -43,5 +45,6 @@ public sealed record ScheduleSlotResponse(
         row.OperationId,
         row.RunId,
         row.Outcome,
-        row.Error);
+        row.Error,
+        row.ApprovalId);
 }

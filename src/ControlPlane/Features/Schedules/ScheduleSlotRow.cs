@@ -6,7 +6,7 @@ internal sealed record ScheduleSlotRow
     /// <summary>The column list matching this record, for <c>SELECT {Columns} FROM schedule_slots sl</c>.</summary>
     public const string Columns =
         "sl.id, sl.schedule_id, sl.slot_at, sl.fired_at, sl.finished_at, sl.status, sl.late, sl.manual, sl.triggered_by, " +
-        "sl.operation_id, sl.run_id, sl.outcome, sl.error";
+        "sl.operation_id, sl.run_id, sl.outcome, sl.error, sl.approval_id";
 
     public long Id { get; init; }
 
@@ -33,4 +33,6 @@ internal sealed record ScheduleSlotRow
     public string? Outcome { get; init; }
 
     public string? Error { get; init; }
+
+    public Guid? ApprovalId { get; init; }
 }

@@ -14,7 +14,7 @@ namespace Ops.ControlPlane.Features.Schedules;
 /// audit record in one transaction and wakes the schedulers of every replica
 /// (<c>NOTIFY ops_schedules</c> at commit, <see cref="ScheduleSignal"/> here).
 /// </summary>
-internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter audit, ScheduleSignal signal, TimeProvider timeProvider)
+internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter audit, ScheduleSignal signal, ScheduleApprovals approvals, TimeProvider timeProvider)
 {
     /// <summary>How many upcoming slots a schedule shows.</summary>
     public const int NextRunsShown = 5;
@@ -33,15 +33,22 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
 
         /// <summary>Another request created the same name at the same moment: retry.</summary>
         Conflict,
+
+        /// <summary>Nothing saved: the schedule's approval could not be requested (its target resolves to no agent to freeze); 400 with the errors.</summary>
+        Invalid,
     }
 
     /// <summary>
     /// Creates or replaces schedule <paramref name="name"/> with the validated
     /// <paramref name="request"/>. The same content again changes nothing (no audit record); a
     /// change of content increments <c>version</c>; a change of expression, zone or jitter, or a
-    /// resume, moves the next slot to the first one after now.
+    /// resume, moves the next slot to the first one after now. A schedule whose action needs an
+    /// approval gets one for its content in the same transaction (<see cref="ScheduleApprovals.SyncAsync"/>):
+    /// kept when the request it would approve is unchanged, otherwise the old one is withdrawn and a
+    /// new one requested by <paramref name="caller"/>; <see cref="PutResult.Invalid"/> with the errors
+    /// (and nothing saved) when it cannot be requested.
     /// </summary>
-    public async Task<(PutResult Result, ScheduleResponse? Schedule)> PutAsync(
+    public async Task<(PutResult Result, ScheduleResponse? Schedule, IReadOnlyDictionary<string, string[]>? Errors)> PutAsync(
         string name, PutScheduleRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var content = Content.From(request);
@@ -56,8 +63,24 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
         var paused = request.Paused ?? existing?.Paused ?? false;
         if (existing is not null && existing.ContentHash.AsSpan().SequenceEqual(hash) && existing.Paused == paused)
         {
+            // The same content: its approval is kept, unless the request it would approve changed
+            // under it (its target resolves to other agents, its runbook has a new version) or the
+            // approval ended rejected or expired: then this PUT asks again.
+            var same = await approvals.SyncAsync(connection, transaction, existing, caller, cancellationToken);
+            if (same.Count > 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return (PutResult.Invalid, null, same);
+            }
+
+            var current = await ReadAsync(connection, transaction, existing.Id, cancellationToken);
+            if (current!.ApprovalId != existing.ApprovalId)
+            {
+                await NotifyAsync(connection, transaction, existing.Id, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
-            return (PutResult.Unchanged, await ToResponseAsync(connection, existing, cancellationToken));
+            return (PutResult.Unchanged, await ToResponseAsync(connection, current, cancellationToken), null);
         }
 
         var id = existing?.Id ?? Guid.CreateVersion7(now);
@@ -112,7 +135,7 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                return (PutResult.Conflict, null);
+                return (PutResult.Conflict, null, null);
             }
         }
         else
@@ -132,6 +155,14 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
             }
         }
 
+        var errors = await approvals.SyncAsync(connection, transaction, (await ReadAsync(connection, transaction, id, cancellationToken))!, caller, cancellationToken);
+        if (errors.Count > 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return (PutResult.Invalid, null, errors);
+        }
+
+        var row = await ReadAsync(connection, transaction, id, cancellationToken);
         await audit.AppendAsync(connection, transaction, new AuditEntry(
             caller.Subject, caller.Role, existing is null ? "schedule.create" : "schedule.update", "schedule", name, caller.ClientAddress, caller.TraceId,
             new
@@ -144,12 +175,13 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
                 runbook = content.Runbook,
                 paused,
                 previousVersion = existing?.Version,
+                approvalId = row!.ApprovalId,
+                approvalRequestHash = row.ApprovalRequestHash,
             }), cancellationToken);
         await NotifyAsync(connection, transaction, id, cancellationToken);
-        var row = await ReadAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
-        return (existing is null ? PutResult.Created : PutResult.Updated, await ToResponseAsync(connection, row!, cancellationToken));
+        return (existing is null ? PutResult.Created : PutResult.Updated, await ToResponseAsync(connection, row, cancellationToken), null);
     }
 
     /// <summary>The schedule named <paramref name="name"/> with its next runs and last slot, or <c>null</c>.</summary>
@@ -204,6 +236,7 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
         }
 
         await DropBufferedAsync(connection, transaction, row, "the schedule was deleted while this slot waited", cancellationToken);
+        await approvals.WithdrawAsync(connection, transaction, row, caller, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE schedules SET deleted_at = @now, deleted_by = @by, next_slot_at = NULL, next_due_at = NULL WHERE id = @id",
             new { id = row.Id, now = DbTimeNow(), by = caller.Subject }, transaction, cancellationToken: cancellationToken));
@@ -337,7 +370,10 @@ internal sealed class ScheduleStore(NpgsqlDataSource dataSource, AuditWriter aud
             row.CreatedBy,
             DbTime.Utc(row.CreatedAt),
             row.UpdatedBy,
-            DbTime.Utc(row.UpdatedAt));
+            DbTime.Utc(row.UpdatedAt),
+            row.ApprovalId is { } approvalId
+                ? new ScheduleApprovalSummary(approvalId, DbEnum.Parse<Approvals.ApprovalStatus>(row.ApprovalStatus!), row.ApprovalRequestHash!)
+                : null);
     }
 
     /// <summary>Sends <c>NOTIFY ops_schedules, '&lt;id&gt;'</c>, delivered at commit to every replica.</summary>

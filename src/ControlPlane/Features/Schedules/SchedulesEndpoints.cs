@@ -11,7 +11,8 @@ using Ops.ControlPlane.Infrastructure.Storage;
 namespace Ops.ControlPlane.Features.Schedules;
 
 /// <summary>
-/// <c>/api/v1/schedules</c> (DESIGN.md §13): save (operator; a destructive operation needs admin),
+/// <c>/api/v1/schedules</c> (DESIGN.md §13): save (operator; a schedule of destructive work or of a
+/// runbook that needs an approval is then approved once for its content, docs/schedules.md),
 /// list and get with the next runs (viewer), pause, resume and trigger (operator), the slots
 /// (viewer), delete (admin).
 /// </summary>
@@ -26,7 +27,7 @@ internal static partial class SchedulesEndpoints
         group.MapPut("/{name}", PutSchedule)
             .WithName(nameof(PutSchedule))
             .WithSummary("Create or replace a schedule: a cron expression in a time zone that starts an operation or a runbook run at each slot.")
-            .WithDescription("201 when created, 200 when changed or unchanged (the same content again changes nothing). Validated on save: the expression (Cronos, 5 fields or 6 with seconds first), the IANA zone, exactly one of operation or runbook, and its parameters.")
+            .WithDescription("201 when created, 200 when changed or unchanged (the same content again changes nothing). Validated on save: the expression (Cronos, 5 fields or 6 with seconds first), the IANA zone, exactly one of operation or runbook, and its parameters. A schedule of a destructive kind, or of a runbook that needs an approval, is pending_approval for its content (`approval` in the response, listed by GET /api/v1/approvals): its slots run without a new approval once another person approved it, until its content changes.")
             .RequireAuthorization(Roles.Operator)
             .Accepts<PutScheduleRequest>("application/json")
             .ProducesValidationProblem()
@@ -116,16 +117,12 @@ internal static partial class SchedulesEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var caller = Caller.From(httpContext);
-        if (DestructiveKind(request!.Operation?.Kind) is { } destructive && !caller.HasRole(Roles.Admin))
-        {
-            return TypedResults.Problem(
-                $"'{destructive}' is destructive: scheduling it needs the admin role.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-        }
-
-        var (outcome, schedule) = await store.PutAsync(name, request, caller, cancellationToken);
+        // An operator may save a schedule of destructive work (issue 12, DESIGN.md §14): it is then
+        // pending_approval for its content, and an admin other than the editor approves it.
+        var (outcome, schedule, invalid) = await store.PutAsync(name, request!, Caller.From(httpContext), cancellationToken);
         return outcome switch
         {
+            ScheduleStore.PutResult.Invalid => TypedResults.ValidationProblem(invalid!.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal)),
             ScheduleStore.PutResult.Created => TypedResults.Created($"/api/v1/schedules/{Uri.EscapeDataString(name)}", schedule),
             ScheduleStore.PutResult.Conflict => TypedResults.Problem(
                 $"Schedule '{name}' was created by another request at the same moment; retry.", statusCode: StatusCodes.Status409Conflict, title: "Conflict"),

@@ -7,7 +7,7 @@ using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.Schedules;
 
-/// <summary>Registration of schedules: options, store, runner, the scheduler loop and its <c>ops_schedules</c> wake-up.</summary>
+/// <summary>Registration of schedules: options, store, runner, approvals (resource type schedule), the scheduler loop and its <c>ops_schedules</c> wake-up.</summary>
 internal static class SchedulesExtensions
 {
     public static IHostApplicationBuilder AddSchedules(this IHostApplicationBuilder builder)
@@ -18,6 +18,8 @@ internal static class SchedulesExtensions
         services.AddSingleton<ScheduleSignal>();
         services.AddSingleton<INotificationHandler>(sp => new SignalNotificationHandler(ScheduleSignal.Channel, sp.GetRequiredService<ScheduleSignal>()));
         services.TryAddSingleton<IScheduleRunbookStarter, UnavailableRunbookStarter>();
+        services.AddSingleton<ScheduleApprovals>();
+        services.AddSingleton<Approvals.IApprovalTarget, ScheduleApprovalTarget>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ScheduleRunner>();
         services.AddHostedService<Scheduler>();

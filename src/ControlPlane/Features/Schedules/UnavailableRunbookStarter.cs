@@ -14,8 +14,18 @@ internal sealed class UnavailableRunbookStarter : IScheduleRunbookStarter
     public Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(string runbook, JsonElement? parameters, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string[]>>(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["runbook"] = [Message] });
 
+    public Task<ScheduleRunbookPlan> PlanAsync(string runbook, JsonElement? parameters, CancellationToken cancellationToken) =>
+        Task.FromResult(ScheduleRunbookPlan.Failed(Message));
+
     public Task<ScheduleRunbookStart> StartAsync(
-        string runbook, JsonElement? parameters, string requestedBy, string idempotencyKey, DateTimeOffset slotAt, CancellationToken cancellationToken) =>
+        string runbook,
+        JsonElement? parameters,
+        string requestedBy,
+        string idempotencyKey,
+        DateTimeOffset slotAt,
+        CancellationToken cancellationToken,
+        int? version = null,
+        Guid? coveredBy = null) =>
         Task.FromResult(new ScheduleRunbookStart(null, Message));
 
     public Task CancelAsync(Guid runId, string requestedBy, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -207,14 +207,17 @@ public sealed class SchedulesApiTests(SchedulesApiFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Roles_ViewersCannotSaveOperatorsCannotScheduleDestructiveKindsOrDelete()
+    public async Task Roles_ViewersCannotSaveOperatorsSaveDestructiveKindsPendingApprovalAndCannotDelete()
     {
         var viewerPut = await PutAsync("roles", new { cron = "0 2 * * *", operation = Ping }, fixture.Host.Client(Roles.Viewer));
         Assert.Equal(HttpStatusCode.Forbidden, viewerPut.StatusCode);
 
-        var purge = new { cron = "0 5 * * *", operation = new { kind = "postgres.purge", parameters = new { database = "demo", rule = "demo.sessions" }, target = new { all = true } } };
-        await ProblemAssert.IsProblemAsync(await PutAsync("purge", purge), HttpStatusCode.Forbidden);
-        Assert.Equal(HttpStatusCode.Created, (await PutAsync("purge", purge, fixture.Host.Client(Roles.Admin))).StatusCode);
+        // Issue 12: an operator may save destructive work; it waits for an admin's approval of its content.
+        await fixture.Host.SeedAgentAsync(new Dictionary<string, string> { ["pool"] = "purge-roles" }, ["postgres.purge"]);
+        var purge = new { cron = "0 5 * * *", operation = new { kind = "postgres.purge", parameters = new { database = "demo", rule = "demo.sessions" }, target = new { labels = new { pool = "purge-roles" } } } };
+        var saved = await PutAsync("purge", purge);
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        Assert.Equal("pending", (await ScheduleFactory.JsonAsync(saved)).GetProperty("approval").GetProperty("status").GetString());
 
         Assert.Equal(HttpStatusCode.Created, (await PutAsync("roles", new { cron = "0 2 * * *", operation = Ping })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _operator.DeleteAsync("/api/v1/schedules/roles")).StatusCode);
