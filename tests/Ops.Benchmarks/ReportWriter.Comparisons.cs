@@ -56,7 +56,7 @@ internal static partial class ReportWriter
         Line(s);
         Line(s, $"Runs (POST → all stored, ms): {string.Join(", ", f.Runs.Select(x => x.AllCompletedMs.ToString("F0", CultureInfo.InvariantCulture)))}; read back: {string.Join(", ", f.Runs.Select(x => $"{x.Status} ({x.JobCount} jobs)").Distinct())}. During the runs: control plane {f.Cpu.ControlPlane:F2} cores, PostgreSQL {f.Cpu.Postgres:F2} ({f.Cpu.PostgresClients:F2} client backends), bench with the agents {f.Cpu.Bench:F2}, machine {f.Cpu.MachineBusy:F2}; PostgreSQL per job {f.PerJob.WriteTransactions:F2} write transactions, {f.PerJob.Transactions:F2} transactions in all, {f.PerJob.WalBytes:N0} WAL bytes.");
         Line(s);
-        Line(s, $"How: {f.Agents:N0} simulated agents (as in sections 1–2, one slot each) enrolled with their own enrollment token carrying label `fanout=true` ({f.EnrollSeconds:F1} s), {f.Agents / Math.Max(1, f.Connections)} agents per HTTP/2 connection ({f.Connections} connections), each keeping one Pull open (`max_jobs` 1, `wait_ms` 30,000, re-issued as soon as its job is done). One `POST /api/v1/operations` `{{\"kind\":\"agent.ping\",\"target\":{{\"labels\":{{\"fanout\":\"true\"}}}}}}` creates one job per agent; the clock starts when the POST is sent and stops when the last of the {f.Agents:N0} `Complete` calls returns `accepted=true` (every result stored, every job `succeeded`), counted on the agents' side; then `GET /api/v1/operations/{{id}}` must read back `succeeded` with {f.Agents:N0} jobs (otherwise it counts as an error). One untimed warm-up operation first (it also proves every agent's Pull reached the server), then {f.Runs.Count} timed ones 500 ms apart; median, min and max of those. CPU is sampled from the POST to the last Complete of each timed run; backend states every 20 ms during each run; counters (see section 2's note) from before the first timed run to after the last.");
+        Line(s, $"How: {f.Agents:N0} simulated agents (as in sections 1–2, one slot each) enrolled with their own enrollment token carrying label `fanout=true` ({f.EnrollSeconds:F1} s), {f.Agents / Math.Max(1, f.Connections)} agents per HTTP/2 connection ({f.Connections} connections), each keeping one Pull open (`max_jobs` 1, `wait_ms` 30,000, re-issued as soon as its job is done). One `POST /api/v1/operations` `{{\"kind\":\"agent.ping\",\"target\":{{\"labels\":{{\"fanout\":\"true\"}}}}}}` creates one job per agent; the clock starts when the POST is sent and stops when the last of the {f.Agents:N0} `Complete` calls returns `accepted=true` (every result stored, every job `succeeded`), counted on the agents' side; then `GET /api/v1/operations/{{id}}` must read back `succeeded` with {f.Agents:N0} jobs (otherwise it counts as an error). One untimed warm-up operation first (it also proves every agent's Pull reached the server), then {f.Runs.Count} timed ones 500 ms apart; median, min and max of those. CPU is sampled from the POST to the last Complete of each timed run; backend states every 20 ms (at most 100 samples) over the first 80 % of each run, as long as the warm-up took; counters (see section 2's note) from before the first timed run to after the last.");
         Line(s);
     }
 
@@ -80,7 +80,7 @@ internal static partial class ReportWriter
         {
             var ops = r.Throughput.FirstOrDefault(x => x.Agents == MatchedAgents && x.Clients == t.Adders);
             Row(s, Invariant($"closed loop, {t.Adders} in flight: jobs/s (Ops: {MatchedAgents} agents × 8 slots; graphile-worker: concurrency {t.Concurrency})"), ops?.OpsPerSecond ?? double.NaN, t.JobsPerSecond, false, "F0");
-            Row(s, Invariant($"closed loop, {t.Adders} in flight: p50 / p99 ms add → done"), ops?.P50 ?? double.NaN, t.P50, true, "F1", ops?.P99, t.P99);
+            Row(s, Invariant($"closed loop, {t.Adders} in flight: p50 / p99 ms add → done (ratio of p50)"), ops?.P50 ?? double.NaN, t.P50, true, "F1", ops?.P99, t.P99);
         }
 
         var bestOps = r.Throughput.MaxBy(t => t.OpsPerSecond);
@@ -96,6 +96,9 @@ internal static partial class ReportWriter
         }
 
         Line(s, Invariant($"| graphile-worker's batched mode: {g.Drain.Jobs:N0} queued jobs drained (localQueue {g.Drain.LocalQueue}, `completeJobBatchDelay` 0, concurrency {g.Drain.Concurrency}), jobs/s | — | {g.Drain.JobsPerSecond:F0} | — | |"));
+        Line(s);
+        var opsErrors = r.Throughput.Where(x => x.Agents == MatchedAgents).Sum(x => x.Errors);
+        Line(s, Invariant($"Errors in the matched closed loops: Ops {opsErrors}, graphile-worker {g.Throughput.Sum(t => t.Errors)} (failed adds or tasks not run within 30 s); graphile-worker's drain ran {g.Drain.Executed:N0} of {g.Drain.Jobs:N0} jobs."));
         Line(s);
 
         Line(s, "PostgreSQL per job, in the best closed-loop window of each (counters as in section 2's note):");
