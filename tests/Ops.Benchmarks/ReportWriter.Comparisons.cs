@@ -157,6 +157,7 @@ internal static partial class ReportWriter
 
             var active = f.Waits.Where(w => w.State != "Client:ClientRead").ToList();
             text.Append(Invariant($". `pg_stat_activity` during the runs: {active.Sum(w => w.Backends):F1} backends active on average — {Waits(active, 4)}."));
+            text.Append(RowLocks(f.Waits));
             Line(s, text.ToString());
             Line(s);
         }
@@ -177,6 +178,20 @@ internal static partial class ReportWriter
             Line(s, text.ToString());
             Line(s);
         }
+    }
+
+    /// <summary>A sentence on row-lock waits when at least half a backend on average waited for one, else nothing.</summary>
+    private static string RowLocks(IReadOnlyList<PgWait> waits)
+    {
+        var rowLocks = waits.Where(w => w.State is "Lock:transactionid" or "Lock:tuple").ToList();
+        var total = rowLocks.Sum(w => w.Backends);
+        if (total < 0.5)
+        {
+            return string.Empty;
+        }
+
+        var statements = rowLocks.GroupBy(w => w.Statement.Trim()).OrderByDescending(g => g.Sum(w => w.Backends)).Take(2).Select(g => $"`{g.Key}…`");
+        return Invariant($" {total:F1} backends on average waited for another transaction's row lock (`Lock:transactionid`/`Lock:tuple`): concurrent transactions updating the same rows, in {string.Join(" and ", statements)} — those commits queue behind one another whatever the CPU.");
     }
 
     private static string Leader(CpuUsage c)

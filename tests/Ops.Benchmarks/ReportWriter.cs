@@ -210,7 +210,9 @@ internal static partial class ReportWriter
         text.Append(Invariant($"PostgreSQL's work per operation in that window: **{best.PerJob.WriteTransactions:F2} write transactions** (transaction ids assigned), {best.PerJob.Transactions:F2} transactions in all (`pg_stat_database`), {best.PerJob.WalBytes:N0} bytes of WAL — a pgbench insert is one transaction. "));
         var waits = best.Waits.Where(w => w.State != "Client:ClientRead").ToList();
         var active = waits.Sum(w => w.Backends);
-        text.Append(Invariant($"`pg_stat_activity` in that window: {active:F1} backends active on average — {Waits(waits, 4)}. "));
+        text.Append(Invariant($"`pg_stat_activity` in that window: {active:F1} backends active on average — {Waits(waits, 4)}."));
+        text.Append(RowLocks(best.Waits));
+        text.Append(' ');
         var notifyLock = best.Waits.Where(w => w.State == "Lock:object").Sum(w => w.Backends);
         var walWait = best.Waits.Where(w => w.State is "LWLock:WALWrite" or "IO:WALSync" or "IO:WALWrite").Sum(w => w.Backends);
         var withNotify = r.PgBench.Where(p => p.Script == "insert+notify").MaxBy(p => p.Clients);
@@ -254,6 +256,12 @@ internal static partial class ReportWriter
         if (walWait >= 0.5)
         {
             next.Add(Invariant($"WAL flushes ({walWait:F2} backends waiting on WAL: commits per flush, i.e. fewer and larger transactions)"));
+        }
+
+        var fanOutRowLocks = r.FanOut?.Waits.Where(w => w.State is "Lock:transactionid" or "Lock:tuple").Sum(w => w.Backends) ?? 0;
+        if (fanOutRowLocks >= 0.5)
+        {
+            next.Add(Invariant($"row-lock waits when one operation's jobs change state together ({fanOutRowLocks:F1} backends waiting during the fan-out, whose {r.FanOut!.Agents:N0} jobs took a median {r.FanOut.MedianMs:F0} ms)"));
         }
 
         if (c.Bench >= 0.25)
