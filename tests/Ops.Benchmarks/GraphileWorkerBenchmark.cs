@@ -24,6 +24,9 @@ internal sealed class GraphileWorkerBenchmark(PostgresTools postgres, string scr
     /// <summary>The scratch database, created before and dropped after.</summary>
     public const string Database = "graphile";
 
+    /// <summary>The longest the script may run (a full run needs about 2 minutes).</summary>
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(6);
+
     /// <summary>Add → start, one job at a time with one worker waiting (ms).</summary>
     public sealed record LatencyResult(int Samples, double P50, double P95, double P99, double AddP50);
 
@@ -69,6 +72,10 @@ internal sealed class GraphileWorkerBenchmark(PostgresTools postgres, string scr
         {
             return await RunScriptAsync(options, cancellationToken);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"bench.mjs did not finish within {ScriptTimeout.TotalMinutes:F0} minutes");
+        }
         finally
         {
             await postgres.PsqlAsync($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", CancellationToken.None);
@@ -103,12 +110,37 @@ internal sealed class GraphileWorkerBenchmark(PostgresTools postgres, string scr
         info.ArgumentList.Add("bench.mjs");
         info.ArgumentList.Add(JsonSerializer.Serialize(config));
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
+        try
+        {
+            return await ReadAsync(process, o, cancellationToken);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private async Task<Result> ReadAsync(Process process, BenchOptions o, CancellationToken outer)
+    {
+        // Bounded: a phase that hangs ends the script (and this section) instead of the whole bench.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        limit.CancelAfter(ScriptTimeout);
+        var cancellationToken = limit.Token;
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         var windows = new Dictionary<string, Window>(StringComparer.Ordinal);
         JsonElement? result = null;
         (CpuSampler Sampler, double Node, PgCounters Counters, Task<IReadOnlyList<PgWait>>? Activity, string Name)? open = null;
         while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
         {
+            if (!line.StartsWith('{'))
+            {
+                Console.WriteLine($"  [bench.mjs] {line}");
+                continue;
+            }
+
             using var message = JsonDocument.Parse(line);
             var root = message.RootElement;
             switch (root.GetProperty("event").GetString())

@@ -132,7 +132,10 @@ async function main() {
     const t0 = now();
     await utils.addJob("bench_noop", { id });
     const tAdded = now();
-    const at = await started;
+    const at = await within(started, 30000);
+    if (at === null) {
+      throw new Error(`latency: job ${id} did not start within 30 s`);
+    }
     if (i >= config.latencyWarmup) {
       addAlone.push(ms(t0, tAdded));
       addToStart.push(ms(t0, at));
@@ -211,7 +214,10 @@ async function main() {
     const t0 = now();
     await utils.addJobs(specs);
     const tAdded = now();
-    const times = await Promise.all(done);
+    const times = await within(Promise.all(done), 60000);
+    if (times === null) {
+      throw new Error(`bulk: ${config.bulkJobs} jobs did not all run within 60 s`);
+    }
     const last = times.reduce((a, b) => (a > b ? a : b));
     bulk.push({ addMs: ms(t0, tAdded), allMs: ms(t0, last) });
   }
