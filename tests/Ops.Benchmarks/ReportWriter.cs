@@ -114,11 +114,11 @@ internal static partial class ReportWriter
         Line(s);
         if (bestInsert is not null && bestOps is not null)
         {
-            Line(s, $"**Ratio: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ÷ best single-row INSERT {bestInsert.Tps:F0} tps = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
+            Line(s, $"**Ratio, same run: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ({bestOps.Agents} agents, {bestOps.Clients} clients) ÷ best single-row INSERT {bestInsert.Tps:F0} tps ({bestInsert.Clients} clients) = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
             Line(s);
         }
 
-        Line(s, $"How: pgbench from the machine's PostgreSQL binaries against the control plane's own embedded cluster (Unix socket in `<OPS_HOME>/pg`, user postgres, database ops) while the control plane runs idle, `pgbench -n -c <clients> -j 2 -T {o.PgBenchSeconds} -f <script>`, tps without connection time. Scratch table `bench_insert (id bigserial primary key, payload text, at timestamptz default now())`, created before and dropped after. `insert` = `INSERT INTO bench_insert (payload) VALUES ('agent.ping')`, one autocommit transaction; `insert+notify` = the same INSERT with `pg_notify('ops_bench', id)` in the same statement, which is what every job insert does through the `jobs_status_changed` trigger. Backend states from `pg_stat_activity` every 200 ms (`CPU` = active with no wait event).");
+        Line(s, $"How: pgbench from the machine's PostgreSQL binaries against the control plane's own embedded cluster (Unix socket in `<OPS_HOME>/pg`, user postgres, database ops) while the control plane runs idle, `pgbench -n -c <clients> -j 2 -T {o.PgBenchSeconds} -f <script>`, tps without connection time. Scratch table `bench_insert (id bigserial primary key, payload text, at timestamptz default now())`, created before and dropped after. `insert` = `INSERT INTO bench_insert (payload) VALUES ('agent.ping')`, one autocommit transaction; `insert+notify` = the same INSERT with `pg_notify('ops_bench', id)` in the same statement: what a NOTIFY costs a committing transaction (PostgreSQL queues notifying commits on one lock), for any queue that notifies on insert (graphile-worker's `add_job` does; section 7 shows whether Ops's path waits on it). Backend states from `pg_stat_activity` every 200 ms (`CPU` = active with no wait event).");
         Line(s);
     }
 
