@@ -4,7 +4,7 @@ namespace Ops.Benchmarks;
 
 /// <summary>
 /// What one <c>./ops bench</c> run measures and for how long. The full run (no arguments) fits in
-/// about ten minutes on a 2-core machine and rewrites BENCHMARKS.md; <c>./ops bench quick</c> is a
+/// about ten to twelve minutes on a 2-core machine and rewrites BENCHMARKS.md; <c>./ops bench quick</c> is a
 /// shorter smoke run (short windows, 1,000 idle agents only) that prints its report instead.
 /// </summary>
 internal sealed record BenchOptions

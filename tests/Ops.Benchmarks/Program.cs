@@ -5,8 +5,9 @@ using Ops.Benchmarks;
 
 // ./ops bench [quick] [dispatch-samples]: starts the real control plane (its embedded PostgreSQL in
 // a fresh OPS_HOME), measures dispatch latency, end-to-end throughput, the PostgreSQL insert
-// ceiling (pgbench), a real agent's idle cost and the idle agents one control plane holds, and
-// writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
+// ceiling (pgbench), one operation fanned out to 1,000 agents, graphile-worker on the same cluster
+// (tests/Ops.Benchmarks/graphile), a real agent's idle cost and the idle agents one control plane
+// holds, and writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
 var options = BenchOptions.Parse(args);
 var root = FindRoot();
 var controlPlaneDll = Path.Combine(root, "src", "ControlPlane", "bin", "Release", "net10.0", "Ops.ControlPlane.dll");
