@@ -10,13 +10,18 @@ namespace Ops.Benchmarks;
 /// <summary>Enrolls simulated agents over the real <c>Enroll</c> RPC, a bounded number at a time.</summary>
 internal static class AgentEnroller
 {
-    /// <summary>Creates an enrollment token through <c>POST /api/v1/enrollment-tokens</c> (admin).</summary>
+    /// <summary>
+    /// Creates an enrollment token through <c>POST /api/v1/enrollment-tokens</c> (admin); agents
+    /// enrolled with it get label <c>bench=true</c> and <paramref name="labels"/>.
+    /// </summary>
     /// <returns>The token text (shown once).</returns>
-    public static async Task<string> CreateTokenAsync(HttpClient api, int maxUses, CancellationToken cancellationToken)
+    public static async Task<string> CreateTokenAsync(
+        HttpClient api, int maxUses, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? labels = null)
     {
+        var all = new Dictionary<string, string>(labels ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["bench"] = "true" };
         using var created = await api.PostAsJsonAsync(
             "/api/v1/enrollment-tokens",
-            new { maxUses, expiresInMinutes = 120, labels = new Dictionary<string, string> { ["bench"] = "true" } },
+            new { maxUses, expiresInMinutes = 120, labels = all },
             cancellationToken);
         created.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync(cancellationToken));

@@ -4,7 +4,7 @@ namespace Ops.Benchmarks;
 
 /// <summary>
 /// What one <c>./ops bench</c> run measures and for how long. The full run (no arguments) fits in
-/// about ten minutes on a 2-core machine and rewrites BENCHMARKS.md; <c>./ops bench quick</c> is a
+/// about ten to twelve minutes on a 2-core machine and rewrites BENCHMARKS.md; <c>./ops bench quick</c> is a
 /// shorter smoke run (short windows, 1,000 idle agents only) that prints its report instead.
 /// </summary>
 internal sealed record BenchOptions
@@ -42,6 +42,25 @@ internal sealed record BenchOptions
     /// <summary>How long the real agent process idles while its CPU time is sampled.</summary>
     public TimeSpan RealAgentIdle { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Simulated agents one fan-out operation targets (by label), each with a Pull waiting.</summary>
+    public int FanOutAgents { get; init; } = 1_000;
+
+    /// <summary>Timed fan-out operations (after one untimed warm-up); the report gives their median, min and max.</summary>
+    public int FanOutRuns { get; init; } = 5;
+
+    /// <summary>
+    /// graphile-worker's runner concurrency (<c>concurrentJobs</c>) in the closed-loop and bulk runs:
+    /// 80 = the job slots of section 2's 10-agent rows (10 agents × 8 slots), so the same number of
+    /// jobs can run at once; its adders are <see cref="ThroughputClients"/>, the same counts as Ops's submitters.
+    /// </summary>
+    public int GraphileConcurrency { get; init; } = 80;
+
+    /// <summary>PostgreSQL connections of graphile-worker's adders (WorkerUtils' pool; the runner has concurrency + 2 of its own).</summary>
+    public int GraphileAddPoolSize { get; init; } = 32;
+
+    /// <summary>Jobs queued before graphile-worker's batched-mode drain.</summary>
+    public int GraphileDrainJobs { get; init; } = 20_000;
+
     /// <summary>Parses <c>./ops bench [quick] [dispatch-samples]</c>.</summary>
     /// <exception cref="ArgumentException">An argument is neither <c>quick</c> nor a positive integer.</exception>
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -63,6 +82,8 @@ internal sealed record BenchOptions
                     PgBenchSeconds = 5,
                     IdleAgentLevels = [1_000],
                     RealAgentIdle = TimeSpan.FromSeconds(10),
+                    FanOutRuns = 3,
+                    GraphileDrainJobs = 5_000,
                 };
             }
             else if (int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out var samples) && samples > 0)

@@ -13,6 +13,9 @@ internal sealed record BenchReport
 
     public required DispatchLatencyBenchmark.Result Dispatch { get; init; }
 
+    /// <summary>PostgreSQL work per dispatched operation over section 1 (warm-up included).</summary>
+    public required PgPerJob DispatchPerJob { get; init; }
+
     /// <summary>Latency of cheaper requests that split the POST's time.</summary>
     public required RequestFloors Floors { get; init; }
 
@@ -23,6 +26,12 @@ internal sealed record BenchReport
     public required RealAgentBenchmark.Result? RealAgent { get; init; }
 
     public required IdleAgentsBenchmark.Result? Idle { get; init; }
+
+    /// <summary>Section 6: one operation to many agents; null when it could not run.</summary>
+    public required FanOutBenchmark.Result? FanOut { get; init; }
+
+    /// <summary>Section 7: graphile-worker on the same cluster; null when it could not run.</summary>
+    public required GraphileWorkerBenchmark.Result? GraphileWorker { get; init; }
 
     public required long ControlPlaneRssAfterThroughput { get; init; }
 

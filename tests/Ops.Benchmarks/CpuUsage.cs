@@ -3,7 +3,7 @@ namespace Ops.Benchmarks;
 /// <summary>CPU used over a window, in cores (CPU seconds ÷ wall seconds; 2.0 = both cores of this machine).</summary>
 /// <param name="ControlPlane">The control-plane process.</param>
 /// <param name="Postgres">The embedded postmaster and all its children.</param>
-/// <param name="PostgresClients">Of <paramref name="Postgres"/>, the client backends of database <c>ops</c> (the control plane's connections, pgbench's).</param>
+/// <param name="PostgresClients">Of <paramref name="Postgres"/>, the client backends (the control plane's connections, pgbench's, graphile-worker's).</param>
 /// <param name="Bench">This process: load generator, simulated agents (and pgbench when it runs).</param>
 /// <param name="MachineBusy">Every process on the machine (total − idle − iowait from /proc/stat).</param>
 /// <param name="Seconds">The wall-clock window.</param>

@@ -119,6 +119,17 @@ internal sealed partial class PostgresTools(string opsHome)
         }
     }
 
+    /// <summary>Reads <see cref="PgCounters"/> (next xid, WAL position, transactions of <paramref name="database"/>).</summary>
+    public async Task<PgCounters> CountersAsync(string database, CancellationToken cancellationToken) =>
+        PgCounters.Parse(await PsqlAsync(PgCounters.Sql(database), cancellationToken));
+
+    /// <summary>The directory of the cluster's Unix socket (<c>&lt;OPS_HOME&gt;/pg</c>).</summary>
+    public string SocketDirectory => _socketDirectory;
+
+    /// <summary>The cluster's port (fourth line of data/postmaster.pid), which names its socket file.</summary>
+    public int Port() =>
+        int.Parse(File.ReadLines(Path.Combine(_socketDirectory, "data", "postmaster.pid")).ElementAt(3), CultureInfo.InvariantCulture);
+
     /// <summary>The server version, e.g. <c>15.14</c>.</summary>
     public Task<string> ServerVersionAsync(CancellationToken cancellationToken) => PsqlAsync("SHOW server_version", cancellationToken);
 

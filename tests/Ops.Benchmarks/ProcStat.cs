@@ -65,13 +65,16 @@ internal static class ProcStat
         return result;
     }
 
-    /// <summary>True when <paramref name="pid"/> is a PostgreSQL client backend (<c>postgres: &lt;user&gt; &lt;db&gt; …</c>), not a background process.</summary>
+    /// <summary>
+    /// True when <paramref name="pid"/> is a PostgreSQL client backend of user postgres, any database
+    /// (<c>postgres: postgres &lt;db&gt; …</c>: ops, or graphile during section 7), not a background process.
+    /// </summary>
     public static bool IsPostgresClientBackend(int pid)
     {
         try
         {
             var title = File.ReadAllText($"/proc/{pid}/cmdline");
-            return title.StartsWith("postgres: postgres ", StringComparison.Ordinal) && title.Contains(" ops ", StringComparison.Ordinal);
+            return title.StartsWith("postgres: postgres ", StringComparison.Ordinal);
         }
         catch (IOException)
         {

@@ -5,8 +5,9 @@ using Ops.Benchmarks;
 
 // ./ops bench [quick] [dispatch-samples]: starts the real control plane (its embedded PostgreSQL in
 // a fresh OPS_HOME), measures dispatch latency, end-to-end throughput, the PostgreSQL insert
-// ceiling (pgbench), a real agent's idle cost and the idle agents one control plane holds, and
-// writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
+// ceiling (pgbench), one operation fanned out to 1,000 agents, graphile-worker on the same cluster
+// (tests/Ops.Benchmarks/graphile), a real agent's idle cost and the idle agents one control plane
+// holds, and writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
 var options = BenchOptions.Parse(args);
 var root = FindRoot();
 var controlPlaneDll = Path.Combine(root, "src", "ControlPlane", "bin", "Release", "net10.0", "Ops.ControlPlane.dll");
@@ -32,12 +33,15 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     // 1. Dispatch latency, agents waiting, one operation at a time.
     Console.WriteLine("[1/5] dispatch latency");
     DispatchLatencyBenchmark.Result dispatch;
+    PgPerJob dispatchPerJob;
     RequestFloors floors;
     using (var pool = new ChannelPool(grpcAddress, 500))
     {
         var enrollment = await AgentEnroller.CreateTokenAsync(api, 4, ct);
         var agents = await AgentEnroller.EnrollAsync(enrollment, pool, 4, "dispatch", 4, ct);
+        var dispatchStart = await postgres.CountersAsync("ops", ct);
         dispatch = await new DispatchLatencyBenchmark(api, agents.Select(a => (a.Id, a.Client)).ToList()).RunAsync(warmup: 50, options.DispatchSamples);
+        dispatchPerJob = (await postgres.CountersAsync("ops", ct)).PerJobSince(dispatchStart, 50 + options.DispatchSamples);
         floors = await RequestFloors.MeasureAsync(api, agents[0].Id, 200, ct);
     }
 
@@ -97,6 +101,32 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
         await postgres.PsqlAsync("DROP TABLE IF EXISTS bench_insert", ct);
     }
 
+    // 6. Fan-out: one operation to 1,000 simulated agents, each with a Pull waiting.
+    Console.WriteLine($"[fan-out] one operation to {options.FanOutAgents:N0} agents, {options.FanOutRuns} timed runs");
+    FanOutBenchmark.Result? fanOut = null;
+    try
+    {
+        fanOut = await new FanOutBenchmark(api, grpcAddress, controlPlane.Pid, postgres).RunAsync(options.FanOutAgents, options.FanOutRuns, ct);
+        Console.WriteLine("  " + FanOutBenchmark.Describe(fanOut));
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or Grpc.Core.RpcException)
+    {
+        failures.Add($"fan-out: {e.Message}");
+    }
+
+    // 7. graphile-worker 0.18.0 on the same cluster (its own database), the control plane idle.
+    Console.WriteLine("[graphile-worker] 0.18.0 on the same cluster, database graphile");
+    GraphileWorkerBenchmark.Result? graphile = null;
+    try
+    {
+        graphile = await new GraphileWorkerBenchmark(postgres, Path.Combine(root, "tests", "Ops.Benchmarks", "graphile"), controlPlane.Pid).RunAsync(options, ct);
+        Console.WriteLine("  " + GraphileWorkerBenchmark.Describe(graphile));
+    }
+    catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Text.Json.JsonException)
+    {
+        failures.Add($"graphile-worker: {e.Message}");
+    }
+
     // 5 (run before 4, so the fleet of idle agents does not disturb it). A real agent, idle.
     Console.WriteLine("[4/5] a real agent process, idle");
     RealAgentBenchmark.Result? realAgent = null;
@@ -130,11 +160,14 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
         PostgresVersion = postgresVersion,
         At = DateTimeOffset.UtcNow,
         Dispatch = dispatch,
+        DispatchPerJob = dispatchPerJob,
         Floors = floors,
         Throughput = throughput,
         PgBench = pgbench,
         RealAgent = realAgent,
         Idle = idle,
+        FanOut = fanOut,
+        GraphileWorker = graphile,
         ControlPlaneRssAfterThroughput = rssAfterThroughput,
         TotalSeconds = clock.Elapsed.TotalSeconds,
         Failures = failures,

@@ -8,7 +8,7 @@ namespace Ops.Benchmarks;
 /// Renders a <see cref="BenchReport"/> as BENCHMARKS.md: machine, date, commit, one table per
 /// measure with how it was measured, and the first bottleneck as the numbers of this run show it.
 /// </summary>
-internal static class ReportWriter
+internal static partial class ReportWriter
 {
     private const double MiB = 1024.0 * 1024.0;
 
@@ -26,15 +26,18 @@ internal static class ReportWriter
             : $"- commit: {r.Commit}");
         Line(s, $"- machine: {Environment.ProcessorCount} cores ({ProcStat.CpuModel()}), {ProcStat.MemoryTotalBytes() / (1024.0 * MiB):F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
         Line(s, $"- control plane: the real process (Release, server GC) on its embedded PostgreSQL {r.PostgresVersion} (Unix socket, `fsync` and `synchronous_commit` on; only the Pull lease commits asynchronously), REST over HTTP/1.1 and agent gRPC over h2c on 127.0.0.1");
-        Line(s, "- agents: **simulated in the benchmark process** (sections 1, 2, 4): real gRPC clients on the official stack (the generated `AgentService.AgentServiceClient` over a Grpc.Net.Client `GrpcChannel`, as Ops.Agent uses) doing what Ops.Agent does — one Pull outstanding asking for its free slots, then Start → Complete with a small `agent.ping` result — but running nothing. Section 5 is the real `Ops.Agent` process.");
+        Line(s, "- agents: **simulated in the benchmark process** (sections 1, 2, 4, 6): real gRPC clients on the official stack (the generated `AgentService.AgentServiceClient` over a Grpc.Net.Client `GrpcChannel`, as Ops.Agent uses) doing what Ops.Agent does — one Pull outstanding asking for its free slots, then Start → Complete with a small `agent.ping` result — but running nothing. Section 5 is the real `Ops.Agent` process.");
         Line(s, "- everything (control plane, PostgreSQL, load generator, agents) shares the same 2 cores, so CPU is sampled from /proc for each window");
         Line(s);
 
+        WriteSummary(s, r);
         WriteDispatch(s, r);
         WriteThroughput(s, r);
         WritePgBench(s, r);
         WriteIdle(s, r);
         WriteRealAgent(s, r);
+        WriteFanOut(s, r);
+        WriteGraphileWorker(s, r);
         WriteBottleneck(s, r);
 
         if (r.Failures.Count > 0)
@@ -75,17 +78,17 @@ internal static class ReportWriter
         var o = r.Options;
         Line(s, "## 2. End-to-end throughput of `agent.ping` (POST → result stored)");
         Line(s);
-        Line(s, "| agents | clients | ops/s | p50 ms | p99 ms | errors | CPU cores: control plane | PostgreSQL (client backends) | bench | other | machine busy |");
-        Line(s, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Line(s, "| agents | clients | ops/s | p50 ms | p99 ms | errors | CPU cores: control plane | PostgreSQL (client backends) | bench | other | machine busy | PostgreSQL per op: write transactions | transactions | WAL bytes |");
+        Line(s, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var t in r.Throughput)
         {
             var best = r.Throughput.Where(x => x.Agents == t.Agents).MaxBy(x => x.OpsPerSecond) == t;
             var ops = best ? $"**{t.OpsPerSecond:F0}**" : $"{t.OpsPerSecond:F0}";
-            Line(s, $"| {t.Agents} | {t.Clients} | {ops} | {t.P50:F1} | {t.P99:F1} | {t.Errors} | {t.Cpu.ControlPlane:F2} | {t.Cpu.Postgres:F2} ({t.Cpu.PostgresClients:F2}) | {t.Cpu.Bench:F2} | {t.Cpu.Other:F2} | {t.Cpu.MachineBusy:F2} |");
+            Line(s, $"| {t.Agents} | {t.Clients} | {ops} | {t.P50:F1} | {t.P99:F1} | {t.Errors} | {t.Cpu.ControlPlane:F2} | {t.Cpu.Postgres:F2} ({t.Cpu.PostgresClients:F2}) | {t.Cpu.Bench:F2} | {t.Cpu.Other:F2} | {t.Cpu.MachineBusy:F2} | {t.PerJob.WriteTransactions:F2} | {t.PerJob.Transactions:F2} | {t.PerJob.WalBytes:N0} |");
         }
 
         Line(s);
-        Line(s, $"Best per agent count in bold. How: the agents are simulated (above), each on its own HTTP/2 connection as a real fleet would be, each with 8 slots (`max_jobs` ≤ 8 per Pull, `wait_ms` 30,000). The clients are N concurrent closed-loop HTTP/1.1 submitters: each POSTs `agent.ping` to the next agent round-robin, waits until that operation's job is completed — the simulated agent's `Complete` returned `accepted=true`, i.e. the result is stored and the job is `succeeded` — then submits the next, so N operations are in flight. Each configuration runs {o.ThroughputWarmup.TotalSeconds:F0} s of warm-up, then a {o.ThroughputWindow.TotalSeconds:F0} s window; ops/s = completions accepted inside the window ÷ its length, latency = POST sent → Complete accepted for those operations. CPU = /proc utime+stime deltas over the window (control-plane process; postmaster and all its children, of which client backends in parentheses; this process = load generator + simulated agents + psql sampler; machine from /proc/stat without steal). Errors = non-2xx POSTs, failed RPCs or completions not seen within 30 s.");
+        Line(s, $"Best per agent count in bold. How: the agents are simulated (above), each on its own HTTP/2 connection as a real fleet would be, each with 8 slots (`max_jobs` ≤ 8 per Pull, `wait_ms` 30,000). The clients are N concurrent closed-loop HTTP/1.1 submitters: each POSTs `agent.ping` to the next agent round-robin, waits until that operation's job is completed — the simulated agent's `Complete` returned `accepted=true`, i.e. the result is stored and the job is `succeeded` — then submits the next, so N operations are in flight. Each configuration runs {o.ThroughputWarmup.TotalSeconds:F0} s of warm-up, then a {o.ThroughputWindow.TotalSeconds:F0} s window; ops/s = completions accepted inside the window ÷ its length, latency = POST sent → Complete accepted for those operations. CPU = /proc utime+stime deltas over the window (control-plane process; postmaster and all its children, of which client backends in parentheses; this process = load generator + simulated agents + psql sampler; machine from /proc/stat without steal). Errors = non-2xx POSTs, failed RPCs or completions not seen within 30 s. PostgreSQL per op, over the same window ÷ the operations completed in it: write transactions = transaction ids assigned (`pg_snapshot_xmax(pg_current_snapshot())`, exact, cluster-wide: every transaction that wrote took one, the samplers' and background loops' few included), transactions = `xact_commit + xact_rollback` of database ops in `pg_stat_database` (read-only ones too; backends flush these at most once a second, so ±1 s of the window), WAL bytes = `pg_current_wal_lsn()` difference.");
         Line(s);
     }
 
@@ -111,11 +114,11 @@ internal static class ReportWriter
         Line(s);
         if (bestInsert is not null && bestOps is not null)
         {
-            Line(s, $"**Ratio: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ÷ best single-row INSERT {bestInsert.Tps:F0} tps = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
+            Line(s, $"**Ratio, same run: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ({bestOps.Agents} agents, {bestOps.Clients} clients) ÷ best single-row INSERT {bestInsert.Tps:F0} tps ({bestInsert.Clients} clients) = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
             Line(s);
         }
 
-        Line(s, $"How: pgbench from the machine's PostgreSQL binaries against the control plane's own embedded cluster (Unix socket in `<OPS_HOME>/pg`, user postgres, database ops) while the control plane runs idle, `pgbench -n -c <clients> -j 2 -T {o.PgBenchSeconds} -f <script>`, tps without connection time. Scratch table `bench_insert (id bigserial primary key, payload text, at timestamptz default now())`, created before and dropped after. `insert` = `INSERT INTO bench_insert (payload) VALUES ('agent.ping')`, one autocommit transaction; `insert+notify` = the same INSERT with `pg_notify('ops_bench', id)` in the same statement, which is what every job insert does through the `jobs_status_changed` trigger. Backend states from `pg_stat_activity` every 200 ms (`CPU` = active with no wait event).");
+        Line(s, $"How: pgbench from the machine's PostgreSQL binaries against the control plane's own embedded cluster (Unix socket in `<OPS_HOME>/pg`, user postgres, database ops) while the control plane runs idle, `pgbench -n -c <clients> -j 2 -T {o.PgBenchSeconds} -f <script>`, tps without connection time. Scratch table `bench_insert (id bigserial primary key, payload text, at timestamptz default now())`, created before and dropped after. `insert` = `INSERT INTO bench_insert (payload) VALUES ('agent.ping')`, one autocommit transaction; `insert+notify` = the same INSERT with `pg_notify('ops_bench', id)` in the same statement: what a NOTIFY costs a committing transaction (PostgreSQL queues notifying commits on one lock), for any queue that notifies on insert (graphile-worker's `add_job` does; section 7 shows whether Ops's path waits on it). Backend states from `pg_stat_activity` every 200 ms (`CPU` = active with no wait event).");
         Line(s);
     }
 
@@ -168,10 +171,13 @@ internal static class ReportWriter
     {
         Line(s, "## First bottleneck");
         Line(s);
+        Line(s, "Every figure below is computed from this run's samples (CPU from /proc, `pg_stat_activity` states, the PostgreSQL counters of section 2's note); nothing in it is carried over from an earlier run.");
+        Line(s);
         var best = r.Throughput.MaxBy(t => t.OpsPerSecond);
         if (best is null)
         {
             Line(s, "No throughput numbers in this run.");
+            Line(s);
             return;
         }
 
@@ -184,12 +190,13 @@ internal static class ReportWriter
         var saturated = c.MachineBusy >= 0.85 * cores;
         var insert = r.PgBench.Where(p => p.Script == "insert").MaxBy(p => p.Tps);
         var insertMs = insert is null ? double.NaN : insert.Cpu.Postgres * 1000 / insert.Tps;
+        var singleInsert = r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1);
         var pgFirst = c.Postgres >= c.ControlPlane;
 
         var text = new StringBuilder();
         text.Append(Invariant($"**Throughput.** At the best configuration ({best.Agents} agents, {best.Clients} clients, {ops:F0} ops/s) the machine was busy {c.MachineBusy:F2} of its {cores} cores"));
         text.Append(saturated ? " — it is CPU-bound" : " — it is not CPU-bound");
-        text.Append(Invariant($": PostgreSQL used {c.Postgres:F2} cores ({c.PostgresClients:F2} in client backends), the control plane {c.ControlPlane:F2}, the load generator with the simulated agents {c.Bench:F2}, other work {c.Other:F2}. Per operation that is **{pgMs:F1} ms of PostgreSQL CPU**, {cpMs:F1} ms of control-plane CPU and {benchMs:F1} ms in the bench"));
+        text.Append(Invariant($": PostgreSQL used {c.Postgres:F2} cores ({c.PostgresClients:F2} in client backends), the control plane {c.ControlPlane:F2}, the load generator with the simulated agents {c.Bench:F2}, other work {c.Other:F2}. Per operation that is **{pgMs:F2} ms of PostgreSQL CPU**, {cpMs:F2} ms of control-plane CPU and {benchMs:F2} ms in the bench"));
         if (insert is not null)
         {
             text.Append(Invariant($", while a committed single-row INSERT costs PostgreSQL {insertMs:F3} ms under pgbench ({insert.Tps:F0} tps on {insert.Cpu.Postgres:F2} cores): one `agent.ping` costs PostgreSQL as much CPU as ~{pgMs / insertMs:F0} such inserts"));
@@ -197,34 +204,77 @@ internal static class ReportWriter
 
         text.Append(". ");
         text.Append(pgFirst
-            ? "So the first bottleneck is **PostgreSQL CPU per job**, not the disk (a single-client insert commits in " + Invariant($"{r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1)?.LatencyMs ?? double.NaN:F2} ms") + ") and not the HTTP/gRPC layers. "
-            : "So the first bottleneck is **control-plane CPU per job**, ahead of PostgreSQL. ");
-        text.Append("A job costs about seven transactions (submit: target lookup + operation, job and audit inserts; Pull: token touch, then the lease; Start and Complete: a token lookup each, then lock + update), every connection open is reset with `DISCARD ALL`, and each of the job's three status updates runs the row trigger `jobs_status_changed`, which evaluates `operation_status_of` (an aggregate over the operation's jobs) once and updates the operation row when it changes, and the job insert calls `pg_notify`. ");
+            ? "So the first bottleneck is **PostgreSQL CPU per job**"
+            : "So the first bottleneck is **control-plane CPU per job**, ahead of PostgreSQL");
+        text.Append(singleInsert is not null ? Invariant($" (a single-client durable insert commits in {singleInsert.LatencyMs:F2} ms). ") : ". ");
+        text.Append(Invariant($"PostgreSQL's work per operation in that window: **{best.PerJob.WriteTransactions:F2} write transactions** (transaction ids assigned), {best.PerJob.Transactions:F2} transactions in all (`pg_stat_database`), {best.PerJob.WalBytes:N0} bytes of WAL — a pgbench insert is one transaction. "));
         var waits = best.Waits.Where(w => w.State != "Client:ClientRead").ToList();
-        var active = best.Waits.Where(w => w.State != "Client:ClientRead").Sum(w => w.Backends);
+        var active = waits.Sum(w => w.Backends);
+        text.Append(Invariant($"`pg_stat_activity` in that window: {active:F1} backends active on average — {Waits(waits, 4)}."));
+        text.Append(RowLocks(best.Waits));
+        text.Append(' ');
         var notifyLock = best.Waits.Where(w => w.State == "Lock:object").Sum(w => w.Backends);
-        text.Append(Invariant($"`pg_stat_activity` in that window: {active:F1} backends active on average — {Waits(waits, 4)}. "));
-        var plain = r.PgBench.Where(p => p.Script == "insert").ToDictionary(p => p.Clients);
-        var withNotify = r.PgBench.Where(p => p.Script == "insert+notify").ToList();
-        if (withNotify.Count > 0)
+        var walWait = best.Waits.Where(w => w.State is "LWLock:WALWrite" or "IO:WALSync" or "IO:WALWrite").Sum(w => w.Backends);
+        var withNotify = r.PgBench.Where(p => p.Script == "insert+notify").MaxBy(p => p.Clients);
+        var plain = withNotify is null ? null : r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == withNotify.Clients);
+        if (notifyLock >= 0.05)
         {
-            var n = withNotify.MaxBy(p => p.Clients)!;
-            var p = plain.GetValueOrDefault(n.Clients);
-            text.Append(Invariant($"`Lock:object` on COMMIT is PostgreSQL's single NOTIFY-queue lock, taken by every committing transaction that called `pg_notify` and held through its WAL flush, so job submissions commit one at a time ({notifyLock:F2} backends waiting on it here); on the same cluster pgbench does {n.Tps:F0} tps with a `pg_notify` in the insert against {p?.Tps ?? double.NaN:F0} without, at {n.Clients} clients. It is the next ceiling once CPU per job falls. "));
+            text.Append(Invariant($"{notifyLock:F2} backends on average waited on `Lock:object` (on COMMIT that is PostgreSQL's single NOTIFY-queue lock, taken by every committing transaction that called `pg_notify` and held through its WAL flush, so those commits go one at a time)"));
+            text.Append(withNotify is not null && plain is not null
+                ? Invariant($"; pgbench on the same cluster does {withNotify.Tps:F0} tps with a `pg_notify` in the insert against {plain.Tps:F0} without, at {withNotify.Clients} clients. ")
+                : ". ");
+        }
+        else
+        {
+            text.Append(Invariant($"No backend waited measurably on `Lock:object` ({notifyLock:F2}: the NOTIFY-queue lock is not on this path)"));
+            text.Append(withNotify is not null && plain is not null
+                ? Invariant($"; for reference pgbench does {withNotify.Tps:F0} tps with a `pg_notify` in each insert against {plain.Tps:F0} without, at {withNotify.Clients} clients. ")
+                : ". ");
         }
 
+        text.Append(Invariant($"Waiting on WAL (`LWLock:WALWrite`, `IO:WALSync`, `IO:WALWrite`): {walWait:F2} backends on average. "));
         var most = r.Throughput.Max(t => t.Agents);
         var perAgent = r.Throughput.Where(t => t.Agents == most).Max(t => t.Clients) / (double)most;
-        text.Append(Invariant($"Throughput also depends on batching: with 1 agent a Pull can carry up to 8 jobs, while with {most} agents and at most {perAgent * most:F0} clients an agent has at most {perAgent:F2} jobs in flight on average, so the per-Pull token touch and lease transaction are paid for nearly every job ({Best(r, 1)} / {Best(r, 10)} / {Best(r, 100)} ops/s best with 1 / 10 / 100 agents)."));
+        text.Append(Invariant($"Batching: with 1 agent a Pull can carry up to 8 jobs, while with {most} agents and at most {perAgent * most:F0} clients an agent has at most {perAgent:F2} jobs in flight on average, so per-Pull work is paid for nearly every job ({Best(r, 1)} / {Best(r, 10)} / {Best(r, 100)} ops/s best with 1 / 10 / 100 agents; write transactions per operation {PerJob(r, 1)} / {PerJob(r, 10)} / {PerJob(r, 100)})."));
         Line(s, text.ToString());
         Line(s);
 
         var d = r.Dispatch;
-        Line(s, Invariant($"**Dispatch latency.** Of the {d.StartP50:F1} ms p50 from POST to Start, the POST itself takes {d.PostP50:F1} ms: the HTTP floor is {r.Floors.HealthP50:F2} ms, a POST rejected by validation (JWT, binding, validator) {r.Floors.RejectedPostP50:F2} ms and an authenticated one-query GET {r.Floors.GetAgentP50:F2} ms, so about {d.PostP50 - r.Floors.RejectedPostP50:F1} ms is the submit transaction (a pooled connection reset, target lookup, operation + job + audit inserts with the trigger, one durable commit: about six round trips to PostgreSQL), while a bare durable insert commits in {r.PgBench.FirstOrDefault(p => p.Script == "insert" && p.Clients == 1)?.LatencyMs ?? double.NaN:F2} ms; the waiting Pull is answered {d.PullP50 - d.PostP50:F1} ms after the 202 (the wake-up is in-process, then one lease transaction); Start adds {d.StartP50 - d.PullP50:F1} ms (one gRPC round trip, a token lookup and a durable commit). Dispatch is bounded by those transactions, never by polling."));
+        Line(s, Invariant($"**Dispatch latency.** Of the {d.StartP50:F2} ms p50 from POST to Start, the POST itself takes {d.PostP50:F2} ms: the HTTP floor is {r.Floors.HealthP50:F2} ms, a POST rejected by validation (JWT, binding, validator) {r.Floors.RejectedPostP50:F2} ms and an authenticated one-query GET {r.Floors.GetAgentP50:F2} ms, so about {d.PostP50 - r.Floors.RejectedPostP50:F2} ms is the submit's database work, while a bare durable insert commits in {singleInsert?.LatencyMs ?? double.NaN:F2} ms; the waiting Pull is answered {d.PullP50 - d.PostP50:F2} ms after the 202, and Start adds {d.StartP50 - d.PullP50:F2} ms. Over section 1 each dispatched operation (POST, Pull, Start, Complete) cost PostgreSQL {r.DispatchPerJob.WriteTransactions:F2} write transactions and {r.DispatchPerJob.Transactions:F2} transactions in all ({r.DispatchPerJob.WalBytes:N0} WAL bytes)."));
         Line(s);
-        Line(s, "**What would remove it**, in order of what the numbers say: (1) fewer PostgreSQL round trips per job — authenticate agent RPCs from an in-memory cache of token hashes (revocation pushed by NOTIFY) instead of a query per call, and touch `last_seen_at` at most once per interval instead of on every Pull; (2) take the operation-status recomputation out of the per-row trigger (update the operation once, on the job's terminal state, or derive it on read); (3) call `pg_notify` only when another control-plane replica listens (single-node deployments need only the in-process wake-up), or once per transaction, which removes the serialized commit; (4) to measure beyond that on this machine, move the load generator off it — here it took " + Invariant($"{c.Bench:F2}") + " of the 2 cores.");
+
+        WriteComparisonBottlenecks(s, r);
+
+        var next = new List<string>();
+        var (big, bigMs) = pgFirst ? ("PostgreSQL", pgMs) : ("the control plane", cpMs);
+        next.Add(Invariant($"CPU per job in {big} ({bigMs:F2} ms per closed-loop operation; {best.PerJob.WriteTransactions:F2} write transactions each)"));
+        if (notifyLock >= 0.05)
+        {
+            next.Add(Invariant($"the NOTIFY-queue lock on commit ({notifyLock:F2} backends waiting)"));
+        }
+
+        if (walWait >= 0.5)
+        {
+            next.Add(Invariant($"WAL flushes ({walWait:F2} backends waiting on WAL: commits per flush, i.e. fewer and larger transactions)"));
+        }
+
+        var fanOutRowLocks = r.FanOut?.Waits.Where(w => w.State is "Lock:transactionid" or "Lock:tuple").Sum(w => w.Backends) ?? 0;
+        if (fanOutRowLocks >= 0.5)
+        {
+            next.Add(Invariant($"row-lock waits when one operation's jobs change state together ({fanOutRowLocks:F1} backends waiting during the fan-out, whose {r.FanOut!.Agents:N0} jobs took a median {r.FanOut.MedianMs:F0} ms)"));
+        }
+
+        if (c.Bench >= 0.25)
+        {
+            next.Add(Invariant($"the load generator itself ({c.Bench:F2} of the {cores} cores in the best window: to measure beyond it, move it off this machine)"));
+        }
+
+        Line(s, "**Where the next gain is**, ranked by this run's numbers: " + string.Join("; then ", next.Select((x, i) => Invariant($"({i + 1}) {x}"))) + ".");
         Line(s);
     }
+
+    private static string PerJob(BenchReport r, int agents) =>
+        r.Throughput.Where(t => t.Agents == agents).MaxBy(t => t.OpsPerSecond)?.PerJob.WriteTransactions.ToString("F2", CultureInfo.InvariantCulture) ?? "—";
 
     private static string Best(BenchReport r, int agents) =>
         r.Throughput.Where(t => t.Agents == agents).Select(t => t.OpsPerSecond).DefaultIfEmpty(double.NaN).Max().ToString("F0", CultureInfo.InvariantCulture);

@@ -75,7 +75,9 @@ internal sealed class SimulatedAgent(EnrolledAgent agent, JobBoard board, int sl
 
             foreach (var job in response.Jobs)
             {
-                board.For(job.OperationId).Pulled.TrySetResult(at);
+                var times = board.For(job.OperationId);
+                times.Pulled.TrySetResult(at);
+                times.Pulls.Add(at);
                 _ = RunJobAsync(job, free);
             }
         }
@@ -114,7 +116,9 @@ internal sealed class SimulatedAgent(EnrolledAgent agent, JobBoard board, int sl
             if (complete.Accepted)
             {
                 Interlocked.Increment(ref _completed);
-                times.Completed.TrySetResult(Stopwatch.GetTimestamp());
+                var at = Stopwatch.GetTimestamp();
+                times.Completed.TrySetResult(at);
+                times.Completions.Add(at);
             }
         }
         catch (RpcException)

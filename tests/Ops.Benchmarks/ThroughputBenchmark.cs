@@ -17,8 +17,18 @@ internal sealed class ThroughputBenchmark(Uri restBase, string bearerToken, int 
     private static readonly TimeSpan CompletionTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>One configuration's numbers.</summary>
+    /// <param name="Agents">Simulated agents pulling.</param>
+    /// <param name="Clients">Closed-loop submitters.</param>
+    /// <param name="Completed">Completions accepted inside the window.</param>
+    /// <param name="OpsPerSecond"><paramref name="Completed"/> ÷ the window's seconds.</param>
+    /// <param name="P50">Median POST sent → Complete accepted, ms.</param>
+    /// <param name="P99">99th percentile of the same, ms.</param>
+    /// <param name="Errors">Non-2xx POSTs, failed RPCs, completions not seen within 30 s.</param>
+    /// <param name="Cpu">CPU over the window.</param>
+    /// <param name="Waits">Client backends' states over the window.</param>
+    /// <param name="PerJob">PostgreSQL work per completed operation over the window (<see cref="PgCounters"/>).</param>
     public sealed record Result(
-        int Agents, int Clients, long Completed, double OpsPerSecond, double P50, double P99, long Errors, CpuUsage Cpu, IReadOnlyList<PgWait> Waits);
+        int Agents, int Clients, long Completed, double OpsPerSecond, double P50, double P99, long Errors, CpuUsage Cpu, IReadOnlyList<PgWait> Waits, PgPerJob PerJob);
 
     /// <summary>Runs one configuration: the agents pull while the clients submit for warm-up + window.</summary>
     public async Task<Result> RunAsync(IReadOnlyList<EnrolledAgent> agents, int clients, TimeSpan warmup, TimeSpan window, CancellationToken cancellationToken)
@@ -92,9 +102,11 @@ internal sealed class ThroughputBenchmark(Uri restBase, string bearerToken, int 
         var submitters = Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c), CancellationToken.None)).ToList();
         await Task.Delay(warmup, cancellationToken);
         var sampler = new CpuSampler(controlPlanePid, postgres.PostmasterPid());
+        var counters = postgres.CountersAsync("ops", cancellationToken);
         var activity = postgres.SampleActivityAsync(window - TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), cancellationToken);
         await Task.Delay(window, cancellationToken);
         var cpu = sampler.Stop();
+        var countersAfter = await postgres.CountersAsync("ops", cancellationToken);
         var waits = await activity;
         await Task.WhenAll(submitters);
 
@@ -110,6 +122,7 @@ internal sealed class ThroughputBenchmark(Uri restBase, string bearerToken, int 
             Percentiles.Of(all, 99),
             errors + simulated.Sum(a => a.Errors),
             cpu,
-            waits);
+            waits,
+            countersAfter.PerJobSince(await counters, all.Count));
     }
 }
