@@ -48,7 +48,7 @@ internal static class StorageExtensions
     /// locks are transaction-scoped or released in <c>finally</c>, and the LISTEN connection
     /// unlistens before it is returned (<see cref="NotificationListener"/>).
     /// </summary>
-    private static NpgsqlDataSource BuildDataSource(string connectionString, ILoggerFactory loggerFactory)
+    internal static NpgsqlDataSource BuildDataSource(string connectionString, ILoggerFactory loggerFactory)
     {
         var dataSource = new NpgsqlDataSourceBuilder(connectionString);
         // NpgsqlConnectionStringBuilder.ContainsKey answers for every known keyword: look at what was written.
