@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ops.ControlPlane.Features.AgentProtocol;
+using Ops.ControlPlane.Infrastructure.Storage;
 
 namespace Ops.ControlPlane.Features.Dispatch;
 
@@ -13,10 +14,11 @@ namespace Ops.ControlPlane.Features.Dispatch;
 /// PostgreSQL's payload limit is 8,000 bytes), sent from its own transaction after the writers
 /// committed. Writers on the hot path thus never queue on PostgreSQL's notify lock at COMMIT.
 /// A replica that missed notifications (its LISTEN connection dropped) wakes all its waiting Pulls
-/// once when it reconnects (<see cref="AgentWakeupHandler.Reconnected"/>).
+/// once when it reconnects (<see cref="AgentWakeupHandler.Reconnected"/>). With no other replica
+/// listening on the database (<see cref="ReplicaPresence"/>) nothing is sent at all.
 /// </summary>
 internal sealed class AgentWakeupPublisher(
-    AgentWakeups wakeups, NpgsqlDataSource dataSource, ILogger<AgentWakeupPublisher> logger) : BackgroundService
+    AgentWakeups wakeups, NpgsqlDataSource dataSource, ReplicaPresence replicas, ILogger<AgentWakeupPublisher> logger) : BackgroundService
 {
     /// <summary>Agent ids per notification payload (37 bytes each with the separator).</summary>
     public const int IdsPerNotification = 200;
@@ -92,6 +94,11 @@ internal sealed class AgentWakeupPublisher(
         var payloads = batch.Chunk(IdsPerNotification).Select(ids => string.Join(',', ids)).ToArray();
         try
         {
+            if (!await replicas.OthersListeningAsync(CancellationToken.None))
+            {
+                return;
+            }
+
             await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
             await using var notify = new NpgsqlCommand("SELECT pg_notify('ops_jobs', p) FROM unnest($1::text[]) AS p", connection);
             notify.Parameters.AddWithValue(payloads);

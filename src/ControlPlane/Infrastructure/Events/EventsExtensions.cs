@@ -11,6 +11,8 @@ internal static class EventsExtensions
     {
         builder.Services.AddSingleton<EventWriter>();
         builder.Services.AddHostedService<NotificationListener>();
+        builder.Services.AddSingleton<ReplicaPresence>();
+        builder.Services.AddSingleton<INotificationHandler, ReplicaNotificationHandler>();
         return builder;
     }
 }

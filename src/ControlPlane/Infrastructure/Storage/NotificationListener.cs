@@ -8,10 +8,13 @@ namespace Ops.ControlPlane.Infrastructure.Storage;
 /// <c>LISTEN</c> on a dedicated connection for every registered <see cref="INotificationHandler"/>
 /// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_webhooks</c>, <c>ops_runbooks</c>, <c>ops_schedules</c> …
 /// wake background loops on every replica). Reconnects after a failure with backoff, and tells
-/// each handler so its consumers rescan what they may have missed.
+/// each handler so its consumers rescan what they may have missed. The connection is its own
+/// (<see cref="ListenerDataSource"/>: unpooled, named <c>ops-listener</c>); once listening it
+/// announces the replica with <c>NOTIFY ops_replicas</c>, so the others start sending what only
+/// another replica needs (<see cref="ReplicaNotificationHandler"/>).
 /// </summary>
 internal sealed class NotificationListener(
-    NpgsqlDataSource dataSource, IEnumerable<INotificationHandler> handlers, ILogger<NotificationListener> logger) : BackgroundService
+    ListenerDataSource listenerDataSource, ReplicaPresence presence, IEnumerable<INotificationHandler> handlers, ILogger<NotificationListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +30,7 @@ internal sealed class NotificationListener(
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                await using var connection = await listenerDataSource.DataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) =>
                 {
                     if (byChannel.TryGetValue(e.Channel, out var targets))
@@ -44,6 +47,13 @@ internal sealed class NotificationListener(
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                     StorageLog.Listening(logger, channel);
                 }
+
+                await using (var announce = new NpgsqlCommand($"SELECT pg_notify('{ReplicaNotificationHandler.ChannelName}', pg_backend_pid()::text)", connection))
+                {
+                    await announce.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                presence.ListenerPid = connection.ProcessID;
 
                 if (connectedBefore)
                 {
@@ -66,6 +76,7 @@ internal sealed class NotificationListener(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or System.IO.IOException)
             {
+                presence.ListenerPid = 0;
                 StorageLog.ListenFailed(logger, ex, delay.TotalMilliseconds);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));

@@ -27,10 +27,12 @@ internal static class StorageExtensions
             builder.Services.AddHostedService<EmbeddedPostgresHostedService>();
             builder.Services.AddSingleton(sp => BuildDataSource(
                 sp.GetRequiredService<EmbeddedPostgres>().GetConnectionString(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton(sp => new ListenerDataSource(sp.GetRequiredService<EmbeddedPostgres>().GetConnectionString()));
         }
         else
         {
             builder.Services.AddSingleton(sp => BuildDataSource(connectionString, sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton(_ => new ListenerDataSource(connectionString));
         }
 
         builder.Services.AddSingleton<MigrationRunner>();
