@@ -27,8 +27,9 @@ internal sealed class JobQueue : IAsyncDisposable
     private readonly GroupCommit<StartItem, bool> _starts;
     private readonly GroupCommit<CompleteItem, bool> _completions;
     private readonly GroupCommit<LeaseItem, (IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)> _leases;
+    private readonly GroupCommit<HeartbeatItem, IReadOnlyList<string>> _heartbeats;
 
-    /// <summary>The queue over <paramref name="dataSource"/>; leases, Start and Complete go through a group commit each.</summary>
+    /// <summary>The queue over <paramref name="dataSource"/>; leases, Start, Complete and heartbeats go through a group commit each.</summary>
     public JobQueue(NpgsqlDataSource dataSource, AgentProtocolOptions options, TimeProvider timeProvider)
     {
         this.dataSource = dataSource;
@@ -37,6 +38,7 @@ internal sealed class JobQueue : IAsyncDisposable
         _starts = new GroupCommit<StartItem, bool>(FlushStartsAsync);
         _completions = new GroupCommit<CompleteItem, bool>(FlushCompletionsAsync);
         _leases = new GroupCommit<LeaseItem, (IReadOnlyList<JobAssignment> Jobs, IReadOnlyList<string> Cancellations)>(FlushLeasesAsync);
+        _heartbeats = new GroupCommit<HeartbeatItem, IReadOnlyList<string>>(FlushHeartbeatsAsync);
     }
 
     /// <summary>Stops the group commits after their flushes in flight.</summary>
@@ -45,6 +47,7 @@ internal sealed class JobQueue : IAsyncDisposable
         await _starts.DisposeAsync();
         await _completions.DisposeAsync();
         await _leases.DisposeAsync();
+        await _heartbeats.DisposeAsync();
     }
 
     /// <summary>How many of the oldest tail chunks one trimming statement looks at.</summary>
@@ -445,43 +448,106 @@ internal sealed class JobQueue : IAsyncDisposable
 
     /// <summary>
     /// Records a heartbeat: the telemetry sample, extended leases of the agent's running jobs, and
-    /// the ids it must stop (cancelled, timed out, or no longer its own) plus undelivered cancellations.
+    /// the ids it must stop (cancelled, timed out, or no longer its own) plus undelivered
+    /// cancellations. Concurrent heartbeats of all agents are written in one transaction
+    /// (<see cref="GroupCommit{TRequest, TResult}"/>); the answer comes after its commit.
     /// </summary>
-    public async Task<IReadOnlyList<string>> HeartbeatAsync(Guid agentId, IReadOnlyList<Guid> runningJobIds, string? statsJson, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> HeartbeatAsync(Guid agentId, IReadOnlyList<Guid> runningJobIds, string? statsJson, CancellationToken cancellationToken) =>
+        _heartbeats.SubmitAsync(new HeartbeatItem(agentId, runningJobIds, statsJson)).WaitAsync(cancellationToken);
+
+    /// <summary>One Heartbeat of a group commit.</summary>
+    private sealed record HeartbeatItem(Guid AgentId, IReadOnlyList<Guid> RunningJobIds, string? StatsJson);
+
+    private async Task FlushHeartbeatsAsync(IReadOnlyList<GroupCommit<HeartbeatItem, IReadOnlyList<string>>.Pending> batch, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        // One row per agent (the newest sample of the flush wins), in id order: flushes lock agents alike.
+        var agents = batch.GroupBy(p => p.Request.AgentId)
+            .Select(g => (Id: g.Key, Stats: g.Select(p => p.Request.StatsJson).LastOrDefault(x => x is not null)))
+            .OrderBy(a => a.Id).ToList();
+        var running = batch.SelectMany(p => p.Request.RunningJobIds.Select(j => (Job: j, Agent: p.Request.AgentId))).Distinct().ToList();
+        var runningJobs = running.Select(r => r.Job).ToArray();
+        var runningAgents = running.Select(r => r.Agent).ToArray();
+        var agentIds = agents.Select(a => a.Id).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var touch = new NpgsqlCommand(
-            "UPDATE agents SET last_seen_at = $2, last_stats = coalesce($3, last_stats) WHERE id = $1", connection, transaction))
+        await using var command = new NpgsqlBatch(connection, transaction)
         {
-            touch.Parameters.AddWithValue(agentId);
-            touch.Parameters.AddWithValue(now);
-            touch.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)statsJson ?? DBNull.Value });
-            await touch.ExecuteNonQueryAsync(cancellationToken);
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE agents a SET last_seen_at = $3, last_stats = coalesce(u.stats, a.last_stats)
+                      FROM unnest($1::uuid[], $2::jsonb[]) AS u(id, stats)
+                     WHERE a.id = u.id
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = agentIds },
+                        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = agents.Select(a => (object?)a.Stats ?? DBNull.Value).ToArray() },
+                        new() { Value = now },
+                    },
+                },
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE jobs j SET lease_expires_at = $3
+                      FROM unnest($1::uuid[], $2::uuid[]) AS r(id, agent_id)
+                     WHERE j.id = r.id AND j.agent_id = r.agent_id AND j.status = 'running'
+                    """)
+                {
+                    Parameters = { new() { Value = runningJobs }, new() { Value = runningAgents }, new() { Value = now + options.RunningGrace } },
+                },
+                new NpgsqlBatchCommand(
+                    """
+                    SELECT j.id, j.agent_id FROM jobs j JOIN unnest($1::uuid[], $2::uuid[]) AS r(id, agent_id) ON j.id = r.id AND j.agent_id = r.agent_id
+                     WHERE j.cancel_requested_at IS NOT NULL OR j.status NOT IN ('leased', 'running')
+                    """)
+                {
+                    Parameters = { new() { Value = runningJobs }, new() { Value = runningAgents } },
+                },
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE jobs SET cancel_delivered_at = $2
+                     WHERE agent_id = ANY($1) AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
+                    RETURNING id, agent_id
+                    """)
+                {
+                    Parameters = { new() { Value = agentIds }, new() { Value = now } },
+                },
+            },
+        };
+        var stop = agentIds.ToDictionary(a => a, _ => new HashSet<Guid>());
+        var delivered = agentIds.ToDictionary(a => a, _ => new HashSet<Guid>());
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            // The two UPDATEs without RETURNING yield no result set; the SELECT and the cancellations do.
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stop[reader.GetGuid(1)].Add(reader.GetGuid(0));
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                delivered[reader.GetGuid(1)].Add(reader.GetGuid(0));
+            }
         }
 
-        var ids = runningJobIds.ToArray();
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE jobs SET lease_expires_at = @expires WHERE agent_id = @agentId AND id = ANY(@ids) AND status = 'running'",
-            new { agentId, ids, expires = now + options.RunningGrace }, transaction, cancellationToken: cancellationToken));
-        var stop = (await connection.QueryAsync<Guid>(new CommandDefinition(
-            """
-            SELECT id FROM jobs
-             WHERE agent_id = @agentId AND id = ANY(@ids)
-               AND (cancel_requested_at IS NOT NULL OR status NOT IN ('leased', 'running'))
-            """,
-            new { agentId, ids }, transaction, cancellationToken: cancellationToken))).ToHashSet();
-        var pending = await connection.QueryAsync<Guid>(new CommandDefinition(
-            """
-            UPDATE jobs SET cancel_delivered_at = @now
-             WHERE agent_id = @agentId AND cancel_requested_at IS NOT NULL AND cancel_delivered_at IS NULL AND leased_at IS NOT NULL
-            RETURNING id
-            """,
-            new { agentId, now }, transaction, cancellationToken: cancellationToken));
-        stop.UnionWith(pending);
         await transaction.CommitAsync(cancellationToken);
-        return stop.Select(i => i.ToString()).ToList();
+        var told = new HashSet<Guid>();
+        foreach (var pending in batch)
+        {
+            var agentId = pending.Request.AgentId;
+            var ids = stop[agentId].Where(pending.Request.RunningJobIds.Contains).ToHashSet();
+            if (told.Add(agentId))
+            {
+                // Undelivered cancellations go to the agent's first heartbeat of the flush.
+                ids.UnionWith(delivered[agentId]);
+            }
+
+            pending.Succeed(ids.Select(i => i.ToString()).ToList());
+        }
     }
 
     /// <summary>

@@ -132,4 +132,56 @@ public sealed class GroupCommitTests(GroupCommitTests.LongLeaseFactory factory) 
         Assert.Equal(5, statuses.Count(s => s == "succeeded"));
         Assert.Equal(1, statuses.Count(s => s == "leased"));
     }
+
+    [Fact]
+    public async Task ConcurrentHeartbeatsOfManyAgents_EachLearnOnlyItsOwnCancellationsAndExtendOnlyItsOwnLeases()
+    {
+        var fleet = new List<(string AgentId, AgentClient Client, JobAssignment Job, string OperationId)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var (agentId, client) = await factory.EnrollAgentAsync();
+            var submitted = await (await factory.CreateClient(Roles.Operator).PostJsonAsync(
+                "/api/v1/operations", new { kind = "agent.ping", target = new { agentIds = new[] { Guid.Parse(agentId) } } })).ReadJsonAsync();
+            var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 0 })).Jobs);
+            Assert.True((await client.StartAsync(new StartRequest { JobId = job.JobId, Attempt = job.Attempt })).Proceed);
+            fleet.Add((agentId, client, job, submitted.GetProperty("id").GetString()!));
+        }
+
+        // Every other operation is cancelled while its job runs: only its agent must be told.
+        foreach (var member in fleet.Where((_, i) => i % 2 == 0))
+        {
+            var cancel = await factory.CreateClient(Roles.Operator).PostAsync($"/api/v1/operations/{member.OperationId}/cancel", null);
+            Assert.True(cancel.IsSuccessStatusCode);
+        }
+
+        var ids = fleet.Select(m => Guid.Parse(m.Job.JobId)).ToArray();
+        var before = (await factory.QueryAsync<(Guid Id, DateTime Lease)>(
+            "SELECT id, lease_expires_at FROM jobs WHERE id = ANY(@ids)", new { ids })).ToDictionary(l => l.Id, l => l.Lease);
+        await Task.Delay(50);
+        var beats = fleet.Select(m =>
+        {
+            var request = new HeartbeatRequest();
+            // Each agent also names another agent's job: never extended, never reported as its own.
+            request.RunningJobIds.Add(m.Job.JobId);
+            request.RunningJobIds.Add(fleet[(fleet.IndexOf(m) + 1) % fleet.Count].Job.JobId);
+            return m.Client.HeartbeatAsync(request);
+        }).ToList();
+        var answers = await Task.WhenAll(beats);
+
+        for (var i = 0; i < fleet.Count; i++)
+        {
+            if (i % 2 == 0)
+            {
+                Assert.Equal(fleet[i].Job.JobId, Assert.Single(answers[i].CancelJobIds));
+            }
+            else
+            {
+                Assert.Empty(answers[i].CancelJobIds);
+            }
+        }
+
+        // The running jobs' leases moved on (the cancelled ones too: they run until their agents report).
+        var after = await factory.QueryAsync<(Guid Id, DateTime Lease)>("SELECT id, lease_expires_at FROM jobs WHERE id = ANY(@ids)", new { ids });
+        Assert.All(after, l => Assert.True(l.Lease > before[l.Id], $"lease of {l.Id} not extended: {before[l.Id]:O} → {l.Lease:O}"));
+    }
 }
