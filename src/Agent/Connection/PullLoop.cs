@@ -27,6 +27,7 @@ internal sealed class PullLoop
     private readonly TimeProvider timeProvider;
     private readonly ILogger<PullLoop> logger;
     private readonly ResiliencePipeline reconnect;
+    private bool firstPullSent;
 
     /// <summary>Creates the loop.</summary>
     public PullLoop(
@@ -65,6 +66,13 @@ internal sealed class PullLoop
                     async token =>
                     {
                         ConnectionLog.Pulling(logger, request.MaxJobs, request.WaitMs);
+                        if (!firstPullSent)
+                        {
+                            // Information, once: operators see the agent connected; ./ops bench times start → first Pull on it.
+                            firstPullSent = true;
+                            ConnectionLog.FirstPull(logger, options.ControlPlaneUrl);
+                        }
+
                         var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(request.WaitMs) + DeadlineMargin;
                         return await client.PullAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false);
                     },
