@@ -21,7 +21,7 @@ internal sealed class RealAgentBenchmark(HttpClient api, string agentDll, string
 
     /// <summary>One agent build's numbers.</summary>
     public sealed record Row(
-        string Name, string Command, long? BinaryBytes, double StartToFirstPullMs, double PingMs, long RssBytes, long PeakRssBytes,
+        string Name, string Command, long? BinaryBytes, double StartToFirstPullMs, double PingMs, long RssBytes, long PrivateBytes, long PeakRssBytes,
         int Threads, double CpuPercent, double IdleSeconds, int ExitCode, double StopSeconds);
 
     /// <summary>The JIT row, and the AOT row or why there is none (<see cref="AotMissing"/>).</summary>
@@ -147,6 +147,7 @@ internal sealed class RealAgentBenchmark(HttpClient api, string agentDll, string
             var cpu1 = ProcStat.CpuSeconds(process.Id);
             var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             var rss = ProcStat.RssBytes(process.Id);
+            var anonymous = RssAnonBytes(process.Id);
             var peak = ProcStat.PeakRssBytes(process.Id);
             var threads = ProcStat.Threads(process.Id);
 
@@ -154,7 +155,7 @@ internal sealed class RealAgentBenchmark(HttpClient api, string agentDll, string
             Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync(timeout.Token);
-            return new Row(name, command, binaryBytes, startMs, ping, rss, peak, threads, (cpu1 - cpu0) / seconds * 100, seconds, process.ExitCode, Stopwatch.GetElapsedTime(stopStart).TotalSeconds);
+            return new Row(name, command, binaryBytes, startMs, ping, rss, anonymous, peak, threads, (cpu1 - cpu0) / seconds * 100, seconds, process.ExitCode, Stopwatch.GetElapsedTime(stopStart).TotalSeconds);
         }
         finally
         {
@@ -163,6 +164,23 @@ internal sealed class RealAgentBenchmark(HttpClient api, string agentDll, string
                 process.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    /// <summary>
+    /// The private part of RSS (RssAnon in /proc/&lt;pid&gt;/status: heap, stacks, rehydrated data), in
+    /// bytes; the rest is file pages (the binary, the framework's assemblies) the kernel can share and drop.
+    /// </summary>
+    private static long RssAnonBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["RssAnon:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>POST agent.ping to the agent and polls GET /api/v1/operations/{id} (every 50 ms, ≤ 15 s) until it succeeded.</summary>

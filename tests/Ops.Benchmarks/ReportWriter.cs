@@ -161,8 +161,8 @@ internal static class ReportWriter
         var s = new StringBuilder();
         Line(s, "## 5. A real agent process, idle: JIT and Native AOT");
         Line(s);
-        Line(s, "| agent | command | idle RSS MiB | peak RSS MiB | threads | CPU % of one core | start → first Pull ms | agent.ping POST → `succeeded` ms | SIGTERM → exit |");
-        Line(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        Line(s, "| agent | command | idle RSS MiB | of which private MiB | peak RSS MiB | threads | CPU % of one core | start → first Pull ms | agent.ping POST → `succeeded` ms | SIGTERM → exit |");
+        Line(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var row in new[] { a.Jit, a.Aot })
         {
             if (row is null)
@@ -171,17 +171,17 @@ internal static class ReportWriter
             }
 
             var command = row.BinaryBytes is { } bytes ? Invariant($"`{row.Command}` ({bytes / MiB:F1} MiB)") : $"`{row.Command}`";
-            Line(s, $"| {row.Name} | {command} | {row.RssBytes / MiB:F1} | {row.PeakRssBytes / MiB:F1} | {row.Threads} | {row.CpuPercent:F2} | {row.StartToFirstPullMs:F0} | {row.PingMs:F0} | {row.StopSeconds * 1000:F0} ms, exit code {row.ExitCode} |");
+            Line(s, $"| {row.Name} | {command} | {row.RssBytes / MiB:F1} | {row.PrivateBytes / MiB:F1} | {row.PeakRssBytes / MiB:F1} | {row.Threads} | {row.CpuPercent:F2} | {row.StartToFirstPullMs:F0} | {row.PingMs:F0} | {row.StopSeconds * 1000:F0} ms, exit code {row.ExitCode} |");
         }
 
         if (a.Aot is null)
         {
-            Line(s, $"| AOT | `dist/ops-agent-linux-x64` | {a.AotMissing} | – | – | – | – | – | – |");
+            Line(s, $"| AOT | `dist/ops-agent-linux-x64` | {a.AotMissing} | – | – | – | – | – | – | – |");
         }
 
         Line(s);
         var idle = a.Jit.IdleSeconds;
-        Line(s, $"How: each agent in turn (JIT: `dotnet src/Agent/bin/Release/net10.0/Ops.Agent.dll`; AOT: the Native AOT single-file binary from `./ops publish-agent`, which `./ops bench` builds first when clang is installed) with `--config <OPS_HOME>/agent-<jit|aot>/agent.json` (policy: `agent.ping`, `host.disk`; its own state directory; log level Warning except the Pull loop at Information), first start with `OPS_AGENT_Agent__EnrollmentToken`. *Start → first Pull* runs from just before the bench starts the process to the moment the bench reads the agent's Information line `First Pull since start sent to …` on its stdout, which the agent writes as it sends its first Pull: it covers runtime start, configuration, the Enroll RPC with the control plane (writing `identity.json`) and the console logger's queue. Then one `agent.ping` is posted and `GET /api/v1/operations/{{id}}` polled every 50 ms until `succeeded` (so the time includes up to 50 ms of polling and, for JIT, the first-call JIT). After 3 s more the agent idles for {idle:F0} s — its Pull open (`PullWaitMs` 25,000) and heartbeats with host stats every 10 s — and CPU % = (utime+stime delta from /proc/<pid>/stat) ÷ wall time; RSS = VmRSS at the end, peak = VmHWM. Then SIGTERM (the agent drains running jobs for up to 10 s; none here).");
+        Line(s, $"How: each agent in turn (JIT: `dotnet src/Agent/bin/Release/net10.0/Ops.Agent.dll`; AOT: the Native AOT single-file binary from `./ops publish-agent`, which `./ops bench` builds first when clang is installed) with `--config <OPS_HOME>/agent-<jit|aot>/agent.json` (policy: `agent.ping`, `host.disk`; its own state directory; log level Warning except the Pull loop at Information), first start with `OPS_AGENT_Agent__EnrollmentToken`. *Start → first Pull* runs from just before the bench starts the process to the moment the bench reads the agent's Information line `First Pull since start sent to …` on its stdout, which the agent writes as it sends its first Pull: it covers runtime start, configuration, the Enroll RPC with the control plane (writing `identity.json`) and the console logger's queue. Then one `agent.ping` is posted and `GET /api/v1/operations/{{id}}` polled every 50 ms until `succeeded` (so the time includes up to 50 ms of polling and, for JIT, the first-call JIT). After 3 s more the agent idles for {idle:F0} s — its Pull open (`PullWaitMs` 25,000) and heartbeats with host stats every 10 s — and CPU % = (utime+stime delta from /proc/<pid>/stat) ÷ wall time; RSS = VmRSS at the end, *private* = its RssAnon part (heap, stacks, the AOT binary's rehydrated data; the rest is file pages of the binary or the framework's assemblies, shared and reclaimable), peak = VmHWM. Then SIGTERM (the agent drains running jobs for up to 10 s; none here).");
         Line(s);
         Line(s, "The AOT build: `PublishAot` with the trim and AOT analyzers as errors, System.Text.Json source generation (src/Agent/Json), the configuration binding generator, executors registered by name; workstation non-concurrent GC, `GCgen0size` 4 MiB (`DOTNET_GCgen0size` equivalent), `AutoreleasePoolSupport`-free defaults otherwise — docs/deployment.md lists each setting with what it saved.");
         Line(s);

@@ -27,7 +27,7 @@ internal sealed class PullLoop
     private readonly TimeProvider timeProvider;
     private readonly ILogger<PullLoop> logger;
     private readonly ResiliencePipeline reconnect;
-    private bool firstPullSent;
+    private readonly TaskCompletionSource firstPullSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the loop.</summary>
     public PullLoop(
@@ -48,6 +48,9 @@ internal sealed class PullLoop
         reconnect = backoff.Create("Pull", static ex => !RpcErrors.IsUnauthenticated(ex));
     }
 
+    /// <summary>Completes when the first Pull since start is sent (start-up is over).</summary>
+    public Task FirstPullSent => firstPullSent.Task;
+
     /// <summary>Pulls until <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <exception cref="AgentFatalException">The control plane answered UNAUTHENTICATED.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -66,10 +69,9 @@ internal sealed class PullLoop
                     async token =>
                     {
                         ConnectionLog.Pulling(logger, request.MaxJobs, request.WaitMs);
-                        if (!firstPullSent)
+                        if (firstPullSent.TrySetResult())
                         {
                             // Information, once: operators see the agent connected; ./ops bench times start → first Pull on it.
-                            firstPullSent = true;
                             ConnectionLog.FirstPull(logger, options.ControlPlaneUrl);
                         }
 
