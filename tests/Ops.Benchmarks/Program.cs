@@ -8,6 +8,13 @@ using Ops.Benchmarks;
 // ceiling (pgbench), one operation fanned out to 1,000 agents, graphile-worker on the same cluster
 // (tests/Ops.Benchmarks/graphile), a real agent's idle cost and the idle agents one control plane
 // holds, and writes BENCHMARKS.md (quick: prints it). No assertions: numbers for people to read.
+if (args is ["agent", .. var agentArgs])
+{
+    // ./ops bench agent [idle-seconds]: section 5 alone (the real agent, JIT and AOT), printed.
+    await RealAgentBenchmark.RunAloneAsync(FindRoot(), agentArgs);
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 var root = FindRoot();
 var controlPlaneDll = Path.Combine(root, "src", "ControlPlane", "bin", "Release", "net10.0", "Ops.ControlPlane.dll");
@@ -128,13 +135,21 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     }
 
     // 5 (run before 4, so the fleet of idle agents does not disturb it). A real agent, idle.
-    Console.WriteLine("[4/5] a real agent process, idle");
+    Console.WriteLine("[4/5] a real agent process, idle (JIT, then AOT)");
     RealAgentBenchmark.Result? realAgent = null;
     try
     {
-        realAgent = await new RealAgentBenchmark(api, agentDll, home, controlPlane.GrpcPort).RunAsync(options.RealAgentIdle, ct);
-        Console.WriteLine(FormattableString.Invariant(
-            $"  RSS {realAgent.RssBytes / 1048576.0:F1} MiB (peak {realAgent.PeakRssBytes / 1048576.0:F1}), CPU {realAgent.CpuPercent:F2} % over {realAgent.IdleSeconds:F0} s, {realAgent.Threads} threads, agent.ping {realAgent.PingMs:F0} ms, exit {realAgent.ExitCode}"));
+        realAgent = await new RealAgentBenchmark(api, agentDll, Path.Combine(root, "dist", "ops-agent-linux-x64"), home, controlPlane.GrpcPort).RunAsync(options.RealAgentIdle, ct);
+        foreach (var a in new[] { realAgent.Jit, realAgent.Aot }.OfType<RealAgentBenchmark.Row>())
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"  {a.Name}: RSS {a.RssBytes / 1048576.0:F1} MiB (peak {a.PeakRssBytes / 1048576.0:F1}), CPU {a.CpuPercent:F2} % over {a.IdleSeconds:F0} s, {a.Threads} threads, start → first Pull {a.StartToFirstPullMs:F0} ms, agent.ping {a.PingMs:F0} ms, exit {a.ExitCode}"));
+        }
+
+        if (realAgent.AotMissing is { } missing)
+        {
+            Console.WriteLine($"  AOT: {missing}");
+        }
     }
     catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
     {

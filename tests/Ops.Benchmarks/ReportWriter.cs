@@ -152,19 +152,43 @@ internal static partial class ReportWriter
 
     private static void WriteRealAgent(StringBuilder s, BenchReport r)
     {
-        if (r.RealAgent is not { } a)
+        if (r.RealAgent is { } a)
         {
-            return;
+            s.Append(RealAgentSection(a));
+        }
+    }
+
+    /// <summary>Section 5: the real agent, JIT and Native AOT side by side (also printed alone by <c>./ops bench agent</c>).</summary>
+    public static string RealAgentSection(RealAgentBenchmark.Result a)
+    {
+        var s = new StringBuilder();
+        Line(s, "## 5. A real agent process, idle: JIT and Native AOT");
+        Line(s);
+        Line(s, "| agent | command | idle RSS MiB | of which private MiB | peak RSS MiB | threads | CPU % of one core | start → first Pull ms | agent.ping POST → `succeeded` ms | SIGTERM → exit |");
+        Line(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var row in new[] { a.Jit, a.Aot })
+        {
+            if (row is null)
+            {
+                continue;
+            }
+
+            var command = row.BinaryBytes is { } bytes ? Invariant($"`{row.Command}` ({bytes / MiB:F1} MiB)") : $"`{row.Command}`";
+            Line(s, $"| {row.Name} | {command} | {row.RssBytes / MiB:F1} | {row.PrivateBytes / MiB:F1} | {row.PeakRssBytes / MiB:F1} | {row.Threads} | {row.CpuPercent:F2} | {row.StartToFirstPullMs:F0} | {row.PingMs:F0} | {row.StopSeconds * 1000:F0} ms, exit code {row.ExitCode} |");
         }
 
-        Line(s, "## 5. A real agent process, idle");
+        if (a.Aot is null)
+        {
+            Line(s, $"| AOT | `dist/ops-agent-linux-x64` | {a.AotMissing} | – | – | – | – | – | – | – |");
+        }
+
         Line(s);
-        Line(s, "| RSS MiB | peak RSS MiB | threads | CPU % of one core | agent.ping POST → `succeeded` ms | SIGTERM → exit |");
-        Line(s, "| ---: | ---: | ---: | ---: | ---: | --- |");
-        Line(s, $"| {a.RssBytes / MiB:F1} | {a.PeakRssBytes / MiB:F1} | {a.Threads} | {a.CpuPercent:F2} | {a.PingMs:F0} | {a.StopSeconds * 1000:F0} ms, exit code {a.ExitCode} |");
+        var idle = a.Jit.IdleSeconds;
+        Line(s, $"How: each agent in turn (JIT: `dotnet src/Agent/bin/Release/net10.0/Ops.Agent.dll`; AOT: the Native AOT single-file binary from `./ops publish-agent`, which `./ops bench` builds first when clang is installed) with `--config <OPS_HOME>/agent-<jit|aot>/agent.json` (policy: `agent.ping`, `host.disk`; its own state directory; log level Warning except the Pull loop at Information), first start with `OPS_AGENT_Agent__EnrollmentToken`. *Start → first Pull* runs from just before the bench starts the process to the moment the bench reads the agent's Information line `First Pull since start sent to …` on its stdout, which the agent writes as it sends its first Pull: it covers runtime start, configuration, the Enroll RPC with the control plane (writing `identity.json`) and the console logger's queue. Then one `agent.ping` is posted and `GET /api/v1/operations/{{id}}` polled every 50 ms until `succeeded` (so the time includes up to 50 ms of polling and, for JIT, the first-call JIT). After 3 s more the agent idles for {idle:F0} s — its Pull open (`PullWaitMs` 25,000) and heartbeats with host stats every 10 s — and CPU % = (utime+stime delta from /proc/<pid>/stat) ÷ wall time; RSS = VmRSS at the end, *private* = its RssAnon part (heap, stacks, the AOT binary's rehydrated data; the rest is file pages of the binary or the framework's assemblies, shared and reclaimable), peak = VmHWM. Then SIGTERM (the agent drains running jobs for up to 10 s; none here).");
         Line(s);
-        Line(s, $"How: `dotnet src/Agent/bin/Release/net10.0/Ops.Agent.dll --config <OPS_HOME>/agent/agent.json` (policy: `agent.ping`, `host.disk`; state directory in the bench's OPS_HOME; log level Warning), first start with `OPS_AGENT_Agent__EnrollmentToken`. Once `identity.json` exists, one `agent.ping` is posted and `GET /api/v1/operations/{{id}}` polled every 50 ms until `succeeded` (so the time includes up to 50 ms of polling and the agent's first-call JIT). After 3 s more the agent idles for {a.IdleSeconds:F0} s — its Pull open (`PullWaitMs` 25,000) and heartbeats with host stats every 10 s — and CPU % = (utime+stime delta from /proc/<pid>/stat) ÷ wall time; RSS = VmRSS at the end, peak = VmHWM. Then SIGTERM.");
+        Line(s, "The AOT binary: `PublishAot` (trim and AOT analyzers as errors, System.Text.Json source generation, the configuration binding generator, executors registered by name), `OptimizationPreference` Size, identical method bodies folded, workstation non-concurrent GC, and one aggressive compacting GC once the first Pull is out. Where its memory goes and what each setting did: docs/deployment.md, \"Memory of the native agent\".");
         Line(s);
+        return s.ToString();
     }
 
     private static void WriteBottleneck(StringBuilder s, BenchReport r)

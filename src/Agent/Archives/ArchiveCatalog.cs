@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Ops.Contracts.Json;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Archives;
 
@@ -62,7 +62,7 @@ internal static partial class ArchiveCatalog
     {
         try
         {
-            return JsonSerializer.Deserialize<ArchiveManifest>(File.ReadAllText(ManifestPath(archivePath)), OpsJson.Default);
+            return JsonSerializer.Deserialize(File.ReadAllText(ManifestPath(archivePath)), AgentJsonContext.Default.ArchiveManifest);
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -78,7 +78,7 @@ internal static partial class ArchiveCatalog
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         await using (var stream = new FileStream(temporary, options))
         {
-            await JsonSerializer.SerializeAsync(stream, manifest, OpsJson.Default, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stream, manifest, AgentJsonContext.Default.ArchiveManifest, cancellationToken).ConfigureAwait(false);
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
         }

@@ -22,4 +22,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(1205, LogLevel.Information, "Job {JobId}: cancellation requested by the control plane ({Held} attempt(s) held)")]
     public static partial void CancelRequested(ILogger logger, string jobId, int held);
+
+    [LoggerMessage(1206, LogLevel.Information, "First Pull since start sent to {ControlPlaneUrl}: waiting for jobs")]
+    public static partial void FirstPull(ILogger logger, string controlPlaneUrl);
 }

@@ -27,6 +27,7 @@ internal sealed class PullLoop
     private readonly TimeProvider timeProvider;
     private readonly ILogger<PullLoop> logger;
     private readonly ResiliencePipeline reconnect;
+    private readonly TaskCompletionSource firstPullSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the loop.</summary>
     public PullLoop(
@@ -47,6 +48,9 @@ internal sealed class PullLoop
         reconnect = backoff.Create("Pull", static ex => !RpcErrors.IsUnauthenticated(ex));
     }
 
+    /// <summary>Completes when the first Pull since start is sent (start-up is over).</summary>
+    public Task FirstPullSent => firstPullSent.Task;
+
     /// <summary>Pulls until <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <exception cref="AgentFatalException">The control plane answered UNAUTHENTICATED.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -65,6 +69,12 @@ internal sealed class PullLoop
                     async token =>
                     {
                         ConnectionLog.Pulling(logger, request.MaxJobs, request.WaitMs);
+                        if (firstPullSent.TrySetResult())
+                        {
+                            // Information, once: operators see the agent connected; ./ops bench times start → first Pull on it.
+                            ConnectionLog.FirstPull(logger, options.ControlPlaneUrl);
+                        }
+
                         var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(request.WaitMs) + DeadlineMargin;
                         return await client.PullAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false);
                     },

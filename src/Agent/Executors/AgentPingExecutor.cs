@@ -25,5 +25,5 @@ internal sealed class AgentPingExecutor(TimeProvider timeProvider, IOptions<Agen
         return Task.FromResult(ExecutorResult.Success(new PingResult(AgentVersion.Current, time)));
     }
 
-    private sealed record PingResult(string AgentVersion, string Time);
+    internal sealed record PingResult(string AgentVersion, string Time);
 }

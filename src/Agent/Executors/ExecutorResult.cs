@@ -2,7 +2,7 @@ namespace Ops.Agent.Executors;
 
 /// <summary>
 /// An executor's outcome: success or failure, the small structured result (serialised with
-/// <c>OpsJson.Default</c>, camelCase, into <c>result_json</c>), an error for people and the exit code.
+/// <c>AgentJsonContext</c>, camelCase, into <c>result_json</c>: its type must be listed there), an error for people and the exit code.
 /// </summary>
 /// <param name="Succeeded">True for SUCCEEDED, false for FAILED.</param>
 /// <param name="Result">An object serialised as the result, or null for none.</param>

@@ -106,5 +106,5 @@ internal sealed class FileBackupExecutor(PathPolicy paths, TimeProvider timeProv
         }
     }
 
-    private sealed record BackupResult(string Source, string Backup, long Bytes, string Sha256);
+    internal sealed record BackupResult(string Source, string Backup, long Bytes, string Sha256);
 }

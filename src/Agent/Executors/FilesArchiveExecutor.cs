@@ -173,5 +173,5 @@ internal sealed class FilesArchiveExecutor(IOptions<PolicyOptions> policy, PathP
         }
     }
 
-    private sealed record ArchiveResult(string File, string Path, string Source, long Bytes, long Entries, long Skipped, string Sha256, IReadOnlyList<string> Removed);
+    internal sealed record ArchiveResult(string File, string Path, string Source, long Bytes, long Entries, long Skipped, string Sha256, IReadOnlyList<string> Removed);
 }

@@ -109,8 +109,8 @@ internal sealed class FilesPruneExecutor(PathPolicy paths, TimeProvider timeProv
             : ExecutorResult.Failure($"{failures.Count} file(s) could not be deleted: {string.Join("; ", failures.Take(10))}", result));
     }
 
-    private sealed record PrunedFile(string Name, long Bytes, string ModifiedAt);
+    internal sealed record PrunedFile(string Name, long Bytes, string ModifiedAt);
 
-    private sealed record PruneResult(
+    internal sealed record PruneResult(
         string Directory, string Pattern, int OlderThanDays, bool DryRun, int Matched, int Deleted, long BytesFreed, IReadOnlyList<PrunedFile> Files);
 }

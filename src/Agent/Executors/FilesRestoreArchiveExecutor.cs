@@ -355,5 +355,5 @@ internal sealed class FilesRestoreArchiveExecutor(IOptions<PolicyOptions> policy
         public long Skipped { get; set; }
     }
 
-    private sealed record RestoreResult(string File, string Path, long Entries, long Files, long Bytes, long Skipped, string Sha256);
+    internal sealed record RestoreResult(string File, string Path, long Entries, long Files, long Bytes, long Skipped, string Sha256);
 }

@@ -152,7 +152,7 @@ internal sealed class HostDiskExecutor : IOperationExecutor
         _ => $"statvfs failed with errno {errno.ToString(CultureInfo.InvariantCulture)}",
     };
 
-    private sealed record MountReport(
+    internal sealed record MountReport(
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Path,
         string Mount,
         string Device,
@@ -163,5 +163,5 @@ internal sealed class HostDiskExecutor : IOperationExecutor
         double FreePercent,
         bool Ok);
 
-    private sealed record DiskResult(IReadOnlyList<MountReport> Mounts, long? MinFreeBytes, double? MinFreePercent);
+    internal sealed record DiskResult(IReadOnlyList<MountReport> Mounts, long? MinFreeBytes, double? MinFreePercent);
 }

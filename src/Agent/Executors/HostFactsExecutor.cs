@@ -71,7 +71,7 @@ internal sealed class HostFactsExecutor(TimeProvider timeProvider) : IOperationE
         }
     }
 
-    private sealed record Facts(
+    internal sealed record Facts(
         string Hostname,
         string? Fqdn,
         string Os,

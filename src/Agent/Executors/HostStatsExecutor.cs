@@ -84,14 +84,14 @@ internal sealed class HostStatsExecutor(TimeProvider timeProvider) : IOperationE
         return all.OrderByDescending(p => p.RssBytes).Take(count).ToList();
     }
 
-    private sealed record Memory(long TotalBytes, long UsedBytes, long AvailableBytes, double UsedPercent);
+    internal sealed record Memory(long TotalBytes, long UsedBytes, long AvailableBytes, double UsedPercent);
 
-    private sealed record Swap(long TotalBytes, long UsedBytes);
+    internal sealed record Swap(long TotalBytes, long UsedBytes);
 
-    private sealed record Disk(string Mount, long TotalBytes, long FreeBytes);
+    internal sealed record Disk(string Mount, long TotalBytes, long FreeBytes);
 
-    private sealed record ProcessUsage(int Pid, string Name, long RssBytes);
+    internal sealed record ProcessUsage(int Pid, string Name, long RssBytes);
 
-    private sealed record Stats(
+    internal sealed record Stats(
         double CpuPercent, Memory Memory, Swap Swap, double Load1, double Load5, double Load15, IReadOnlyList<Disk> Disks, IReadOnlyList<ProcessUsage> TopProcesses);
 }

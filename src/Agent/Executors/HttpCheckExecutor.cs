@@ -132,7 +132,7 @@ internal sealed class HttpCheckExecutor(TimeProvider timeProvider) : IOperationE
         return buffer.AsSpan(0, filled).ToArray();
     }
 
-    private sealed record Check(string Name, bool Ok, string Detail);
+    internal sealed record Check(string Name, bool Ok, string Detail);
 
-    private sealed record CheckResult(string Url, int Status, long LatencyMs, long BodyBytes, IReadOnlyList<Check> Checks, bool Ok);
+    internal sealed record CheckResult(string Url, int Status, long LatencyMs, long BodyBytes, IReadOnlyList<Check> Checks, bool Ok);
 }

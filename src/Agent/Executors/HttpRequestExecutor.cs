@@ -228,9 +228,9 @@ internal sealed class HttpRequestExecutor(IOptions<PolicyOptions> policy, TimePr
         return (buffer.AsSpan(0, filled).ToArray(), truncated);
     }
 
-    private sealed record Check(string Name, bool Ok, string Detail);
+    internal sealed record Check(string Name, bool Ok, string Detail);
 
-    private sealed record RequestResult(
+    internal sealed record RequestResult(
         string Url,
         string Method,
         string? Credential,

@@ -135,5 +135,5 @@ internal sealed class LogsTailExecutor(PathPolicy paths) : IOperationExecutor
         return (lines, available > take || startsMidLine);
     }
 
-    private sealed record TailResult(string Path, int LinesReturned, int? Matched, bool Truncated);
+    internal sealed record TailResult(string Path, int LinesReturned, int? Matched, bool Truncated);
 }

@@ -188,9 +188,9 @@ internal sealed class QueueCheckExecutor(IOptions<PolicyOptions> policy, TimePro
         }
     }
 
-    private sealed record Check(string Name, bool Ok, string Detail);
+    internal sealed record Check(string Name, bool Ok, string Detail);
 
-    private sealed record QueueResult(
+    internal sealed record QueueResult(
         string Endpoint,
         string Vhost,
         string Queue,

@@ -231,15 +231,15 @@ internal sealed class RedisCheckExecutor(IOptions<PolicyOptions> policy, TimePro
 
     private static string Shorten(string message) => message.Length <= 400 ? message : message[..400] + "…";
 
-    private sealed record Check(string Name, bool Ok, string Detail);
+    internal sealed record Check(string Name, bool Ok, string Detail);
 
-    private sealed record MemoryUsage(long UsedBytes, long LimitBytes, string LimitSource, double? UsedPercent);
+    internal sealed record MemoryUsage(long UsedBytes, long LimitBytes, string LimitSource, double? UsedPercent);
 
-    private sealed record KeyCount(string Pattern, long Count, bool Capped);
+    internal sealed record KeyCount(string Pattern, long Count, bool Capped);
 
-    private sealed record ListLength(string Name, long? Length, string? Error);
+    internal sealed record ListLength(string Name, long? Length, string? Error);
 
-    private sealed record CheckResult(
+    internal sealed record CheckResult(
         string Instance,
         double PingMs,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Sections,

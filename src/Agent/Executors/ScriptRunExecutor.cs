@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 using Ops.Agent.Configuration;
 using Ops.Agent.Execution;
 using Ops.Agent.Policy;
-using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Ops.Contracts.Kinds.Parameters;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Executors;
 
@@ -76,7 +76,7 @@ internal sealed class ScriptRunExecutor(
             WorkingDirectory = workingDirectory,
             Environment = Environment(script),
         };
-        job.Output.System($"[ops-agent] script {parameters.Script}: {JsonSerializer.Serialize(new[] { command.Program }.Concat(command.Arguments), OpsJson.Default)} in {workingDirectory}");
+        job.Output.System($"[ops-agent] script {parameters.Script}: {JsonSerializer.Serialize([command.Program, .. command.Arguments], AgentJsonContext.Default.StringArray)} in {workingDirectory}");
 
         using var timeout = script.TimeoutSeconds is { } seconds
             ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds), timeProvider)
@@ -107,5 +107,5 @@ internal sealed class ScriptRunExecutor(
             : ExecutorResult.Failure($"script '{parameters.Script}' exited with code {result.ExitCode.ToString(CultureInfo.InvariantCulture)}", outcome, result.ExitCode);
     }
 
-    private sealed record ScriptResult(string Script, int ExitCode, long DurationMs);
+    internal sealed record ScriptResult(string Script, int ExitCode, long DurationMs);
 }

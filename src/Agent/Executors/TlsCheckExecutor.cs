@@ -191,7 +191,7 @@ internal sealed class TlsCheckExecutor(IOptions<PolicyOptions> policy, TimeProvi
 
     private static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private sealed record TlsResult(
+    internal sealed record TlsResult(
         string Host,
         int Port,
         string ServerName,

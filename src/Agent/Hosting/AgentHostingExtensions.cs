@@ -12,7 +12,9 @@ using Ops.Agent.Executors;
 using Ops.Agent.Identity;
 using Ops.Agent.Jobs;
 using Ops.Agent.Policy;
+using Ops.Agent.Postgres;
 using Ops.Agent.Redaction;
+using Ops.Agent.Services;
 using Ops.Agent.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -34,9 +36,9 @@ internal static class AgentHostingExtensions
     /// Adds the agent: <see cref="AgentOptions"/> bound from the <c>Agent</c> section and validated
     /// at start, <see cref="PolicyOptions"/> from <c>Policy</c>, the gRPC client, the connection
     /// loops, the job runner, the process runner, the path policy, the redactor, every
-    /// <see cref="IOperationExecutor"/> of this assembly (found by reflection: a new executor class
-    /// anywhere under src/Agent needs no registration) and the <see cref="AgentWorker"/> hosted
-    /// service. Executors registered afterwards as <see cref="IOperationExecutor"/> replace
+    /// <see cref="IOperationExecutor"/> of this assembly (listed in <see cref="AddExecutors"/>, not
+    /// found by reflection, so the Native AOT binary keeps them; <c>AgentExecutorRegistrationTests</c>
+    /// fails for an executor class left out) and the <see cref="AgentWorker"/> hosted service. Executors registered afterwards as <see cref="IOperationExecutor"/> replace
     /// built-in ones of the same kind (the last registration of a kind wins).
     /// </summary>
     public static IHostApplicationBuilder AddOpsAgent(this IHostApplicationBuilder builder)
@@ -73,10 +75,7 @@ internal static class AgentHostingExtensions
         services.AddSingleton<IRedactor>(sp => new Redactor(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IProcessRunner, ProcessRunner>();
 
-        foreach (var executorType in ExecutorTypes())
-        {
-            services.AddSingleton(typeof(IOperationExecutor), executorType);
-        }
+        AddExecutors(services);
 
         services.AddHostedService<AgentWorker>();
 
@@ -133,14 +132,38 @@ internal static class AgentHostingExtensions
     }
 
     /// <summary>
-    /// Every concrete <see cref="IOperationExecutor"/> class of the agent assembly, ordered by full
-    /// name so the registration order (and "last wins") is stable.
+    /// Registers every built-in <see cref="IOperationExecutor"/> as a singleton, ordered by full
+    /// type name (the order reflection gave before the agent became Native AOT), so executors
+    /// registered after <see cref="AddOpsAgent"/> still replace built-in ones of the same kind.
     /// </summary>
-    public static IReadOnlyList<Type> ExecutorTypes() =>
-        typeof(IOperationExecutor).Assembly.GetTypes()
-            .Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && typeof(IOperationExecutor).IsAssignableFrom(t))
-            .OrderBy(t => t.FullName, StringComparer.Ordinal)
-            .ToList();
+    private static void AddExecutors(IServiceCollection services)
+    {
+        services.AddSingleton<IOperationExecutor, AgentPingExecutor>();
+        services.AddSingleton<IOperationExecutor, FileBackupExecutor>();
+        services.AddSingleton<IOperationExecutor, FilesArchiveExecutor>();
+        services.AddSingleton<IOperationExecutor, FilesPruneExecutor>();
+        services.AddSingleton<IOperationExecutor, FilesRestoreArchiveExecutor>();
+        services.AddSingleton<IOperationExecutor, HostDiskExecutor>();
+        services.AddSingleton<IOperationExecutor, HostFactsExecutor>();
+        services.AddSingleton<IOperationExecutor, HostStatsExecutor>();
+        services.AddSingleton<IOperationExecutor, HttpCheckExecutor>();
+        services.AddSingleton<IOperationExecutor, HttpRequestExecutor>();
+        services.AddSingleton<IOperationExecutor, LogsTailExecutor>();
+        services.AddSingleton<IOperationExecutor, QueueCheckExecutor>();
+        services.AddSingleton<IOperationExecutor, RedisCheckExecutor>();
+        services.AddSingleton<IOperationExecutor, ScriptRunExecutor>();
+        services.AddSingleton<IOperationExecutor, TlsCheckExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresBackupExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresCheckExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresPurgeExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresReindexExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresRestoreExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresStatsExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresVacuumExecutor>();
+        services.AddSingleton<IOperationExecutor, PostgresVerifyBackupExecutor>();
+        services.AddSingleton<IOperationExecutor, ServiceRestartExecutor>();
+        services.AddSingleton<IOperationExecutor, ServiceStatusExecutor>();
+    }
 
     private static List<string> FindValidationErrors(Exception exception) => exception switch
     {

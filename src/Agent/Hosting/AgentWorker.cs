@@ -28,6 +28,27 @@ internal sealed class AgentWorker(
     TimeProvider timeProvider,
     ILogger<AgentWorker> logger) : BackgroundService
 {
+    /// <summary>
+    /// Once the first Pull is out, one blocking compacting collection that returns the free heap to
+    /// the OS (<see cref="GCCollectionMode.Aggressive"/>): start-up (configuration, DI, gRPC, the
+    /// Enroll call) allocates megabytes that are garbage afterwards, and an agent then idles on its
+    /// Pull for hours, so without it the idle process keeps the start-up heap resident (issue 14:
+    /// idle RSS; docs/deployment.md has the measurements). A pause of a few ms, once.
+    /// </summary>
+    private async Task CompactAfterStartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pullLoop.FirstPullSent.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
     /// <summary>How long running jobs get to finish and report on shutdown: 10 s.</summary>
     public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
 
@@ -52,6 +73,7 @@ internal sealed class AgentWorker(
 
             heartbeat = heartbeatLoop.RunAsync(heartbeatStop.Token);
             pull = pullLoop.RunAsync(pullStop.Token);
+            _ = CompactAfterStartAsync(pullStop.Token);
             resend = ResendSpooledAsync(pullStop.Token);
             var first = await Task.WhenAny(pull, heartbeat).ConfigureAwait(false);
             await first.ConfigureAwait(false);

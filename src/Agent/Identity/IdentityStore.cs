@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Ops.Agent.Configuration;
 using Ops.Agent.Hosting;
-using Ops.Contracts.Json;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Identity;
 
@@ -70,7 +70,7 @@ internal sealed class IdentityStore(IOptions<AgentOptions> options, ILogger<Iden
                 IdentityLog.LooseFileMode(logger, path, Convert.ToString((int)mode, 8));
             }
 
-            var identity = JsonSerializer.Deserialize<AgentIdentity>(File.ReadAllBytes(path), OpsJson.Default);
+            var identity = JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentJsonContext.Default.AgentIdentity);
             if (identity is null || string.IsNullOrEmpty(identity.AgentId) || string.IsNullOrEmpty(identity.AgentToken))
             {
                 throw new JsonException("agentId and agentToken are required.");
@@ -105,7 +105,7 @@ internal sealed class IdentityStore(IOptions<AgentOptions> options, ILogger<Iden
                 UnixCreateMode = FileMode,
             }))
             {
-                JsonSerializer.Serialize(stream, identity, OpsJson.Default);
+                JsonSerializer.Serialize(stream, identity, AgentJsonContext.Default.AgentIdentity);
                 stream.Flush(flushToDisk: true);
             }
 

@@ -10,9 +10,9 @@ using Ops.Agent.Policy;
 using Ops.Agent.Redaction;
 using Ops.Contracts.Agent;
 using Ops.Contracts.Agent.V1;
-using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Polly;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Jobs;
 
@@ -209,7 +209,7 @@ internal sealed class JobRunner
         try
         {
             using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(assignment.ParametersJson) ? "{}" : assignment.ParametersJson);
-            binding = ParameterBinder.Bind(kind, document.RootElement.Clone());
+            binding = ParameterBinder.Bind(kind, document.RootElement.Clone(), AgentParametersJsonContext.Default);
         }
         catch (JsonException ex)
         {
@@ -262,7 +262,7 @@ internal sealed class JobRunner
             completion.Error = result.Error ?? string.Empty;
             if (result.Result is not null)
             {
-                var json = JsonSerializer.Serialize(result.Result, result.Result.GetType(), OpsJson.Default);
+                var json = SerializeResult(result.Result);
                 var bytes = System.Text.Encoding.UTF8.GetByteCount(json);
                 if (bytes <= MaxResultBytes)
                 {
@@ -272,7 +272,7 @@ internal sealed class JobRunner
                 {
                     // The control plane would refuse it (INVALID_ARGUMENT) and the spool would keep re-sending it: say so instead.
                     var message = $"result omitted: {bytes} bytes is larger than the {MaxResultBytes}-byte limit of the agent protocol";
-                    completion.ResultJson = JsonSerializer.Serialize(new ResultOmitted(message, bytes), OpsJson.Default);
+                    completion.ResultJson = JsonSerializer.Serialize(new ResultOmitted(message, bytes), AgentJsonContext.Default.JobRunnerResultOmitted);
                     completion.Error = string.Join("; ", new[] { completion.Error, message }.Where(s => s.Length > 0));
                 }
             }
@@ -366,6 +366,23 @@ internal sealed class JobRunner
 
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
-    /// <summary>The result sent in place of one over the protocol's limit.</summary>
-    private sealed record ResultOmitted(string Error, int ResultBytes);
+    /// <summary>
+    /// The result as JSON through <see cref="AgentJsonContext"/> (the only resolver, JIT and Native
+    /// AOT alike). A type the context does not list is an agent defect: the job's result says so
+    /// instead of the job never completing.
+    /// </summary>
+    private static string SerializeResult(object result)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(result, result.GetType(), AgentJsonContext.Default);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException)
+        {
+            return JsonSerializer.Serialize(new ResultOmitted($"result omitted: {result.GetType().Name} is not in the agent's JSON context ({ex.Message})", 0), AgentJsonContext.Default.JobRunnerResultOmitted);
+        }
+    }
+
+    /// <summary>The result sent in place of one over the protocol's limit (or one the agent cannot serialise).</summary>
+    internal sealed record ResultOmitted(string Error, int ResultBytes);
 }

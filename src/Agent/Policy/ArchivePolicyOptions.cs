@@ -4,5 +4,5 @@ namespace Ops.Agent.Policy;
 internal sealed record ArchivePolicyOptions
 {
     /// <summary>Absolute folder of the archives and their manifests; created 0700 when missing. Unset: the archive kinds are refused.</summary>
-    public string? Directory { get; init; }
+    public string? Directory { get; set; }
 }

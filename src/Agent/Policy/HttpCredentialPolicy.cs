@@ -15,26 +15,26 @@ namespace Ops.Agent.Policy;
 internal sealed record HttpCredentialPolicy
 {
     /// <summary><c>basic</c>, <c>bearer</c> or <c>header</c> (case-insensitive).</summary>
-    public string? Scheme { get; init; }
+    public string? Scheme { get; set; }
 
     /// <summary>The user name of a <c>basic</c> credential.</summary>
-    public string? Username { get; init; }
+    public string? Username { get; set; }
 
     /// <summary>The password of a <c>basic</c> credential.</summary>
-    public string? Password { get; init; }
+    public string? Password { get; set; }
 
     /// <summary>The token of a <c>bearer</c> credential.</summary>
-    public string? Token { get; init; }
+    public string? Token { get; set; }
 
     /// <summary>The header name of a <c>header</c> credential (<c>X-Api-Key</c>).</summary>
-    public string? Header { get; init; }
+    public string? Header { get; set; }
 
     /// <summary>The header value of a <c>header</c> credential (a secret).</summary>
-    public string? Value { get; init; }
+    public string? Value { get; set; }
 
     /// <summary>An environment variable holding the secret part instead (<c>ADMIN_PASSWORD</c>).</summary>
-    public string? FromEnvironment { get; init; }
+    public string? FromEnvironment { get; set; }
 
     /// <summary>URL prefixes (absolute http/https) this credential may be sent to; at least one.</summary>
-    public string[]? AllowedUrls { get; init; }
+    public string[]? AllowedUrls { get; set; }
 }

@@ -10,7 +10,7 @@ namespace Ops.Agent.Policy;
 internal sealed record HttpPolicyOptions
 {
     /// <summary>Named credentials by name (<c>admin-api</c>); names are case-sensitive.</summary>
-    public Dictionary<string, HttpCredentialPolicy> Credentials { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, HttpCredentialPolicy> Credentials { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// URL prefixes (absolute http/https) that mutating methods may be sent to, e.g.
@@ -18,5 +18,5 @@ internal sealed record HttpPolicyOptions
     /// otherwise it covers the exact path and what lies below <c>prefix + "/"</c>. Empty: no
     /// mutating request is allowed.
     /// </summary>
-    public string[]? AllowedMutations { get; init; }
+    public string[]? AllowedMutations { get; set; }
 }

@@ -8,8 +8,8 @@ namespace Ops.Agent.Policy;
 internal sealed record PathRootsOptions
 {
     /// <summary>Directories that may be read (<c>logs.tail</c>), e.g. <c>/var/log/myapp</c>.</summary>
-    public string[]? Read { get; init; }
+    public string[]? Read { get; set; }
 
     /// <summary>Directories that may be written (<c>file.backup</c>, <c>files.prune</c>) and read, e.g. <c>/etc/myapp</c>.</summary>
-    public string[]? Write { get; init; }
+    public string[]? Write { get; set; }
 }

@@ -8,11 +8,11 @@ namespace Ops.Agent.Policy;
 internal sealed record RabbitMqEndpointPolicy
 {
     /// <summary>Absolute http/https base URL of the management API (without <c>/api</c>).</summary>
-    public string? Url { get; init; }
+    public string? Url { get; set; }
 
     /// <summary>Name of a credential of <c>Policy:Http:Credentials</c> (usually <c>basic</c>, a monitoring user).</summary>
-    public string? Credential { get; init; }
+    public string? Credential { get; set; }
 
     /// <summary>The vhost used when a job names none; default <c>/</c>.</summary>
-    public string? Vhost { get; init; }
+    public string? Vhost { get; set; }
 }

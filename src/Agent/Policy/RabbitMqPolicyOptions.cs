@@ -4,5 +4,5 @@ namespace Ops.Agent.Policy;
 internal sealed record RabbitMqPolicyOptions
 {
     /// <summary>Endpoints by name (<c>broker</c>); names are case-sensitive.</summary>
-    public Dictionary<string, RabbitMqEndpointPolicy> Endpoints { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, RabbitMqEndpointPolicy> Endpoints { get; set; } = new(StringComparer.Ordinal);
 }

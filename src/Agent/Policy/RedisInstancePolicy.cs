@@ -9,32 +9,32 @@ namespace Ops.Agent.Policy;
 internal sealed record RedisInstancePolicy
 {
     /// <summary>Host name or address; exclusive with <see cref="UnixSocket"/>.</summary>
-    public string? Host { get; init; }
+    public string? Host { get; set; }
 
     /// <summary>TCP port, default 6379.</summary>
-    public int Port { get; init; } = 6379;
+    public int Port { get; set; } = 6379;
 
     /// <summary>Absolute path of the server's Unix socket; exclusive with <see cref="Host"/>.</summary>
-    public string? UnixSocket { get; init; }
+    public string? UnixSocket { get; set; }
 
     /// <summary>ACL user name (Redis 6+); null = the default user.</summary>
-    public string? User { get; init; }
+    public string? User { get; set; }
 
     /// <summary>The password (AUTH); a secret.</summary>
-    public string? Password { get; init; }
+    public string? Password { get; set; }
 
     /// <summary>An environment variable holding the password instead.</summary>
-    public string? FromEnvironment { get; init; }
+    public string? FromEnvironment { get; set; }
 
     /// <summary>Connect with TLS (validated against the system store).</summary>
-    public bool Tls { get; init; }
+    public bool Tls { get; set; }
 
     /// <summary>TLS server name when it differs from <see cref="Host"/>.</summary>
-    public string? TlsServerName { get; init; }
+    public string? TlsServerName { get; set; }
 
     /// <summary>Logical database of <c>keyPattern</c> and <c>lists</c>, default 0.</summary>
-    public int Database { get; init; }
+    public int Database { get; set; }
 
     /// <summary>Connect and command timeout in milliseconds, default 5000.</summary>
-    public int TimeoutMs { get; init; } = 5000;
+    public int TimeoutMs { get; set; } = 5000;
 }

@@ -4,5 +4,5 @@ namespace Ops.Agent.Policy;
 internal sealed record RedisPolicyOptions
 {
     /// <summary>Instances by name (<c>cache</c>, <c>celery</c>); names are case-sensitive.</summary>
-    public Dictionary<string, RedisInstancePolicy> Instances { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, RedisInstancePolicy> Instances { get; set; } = new(StringComparer.Ordinal);
 }

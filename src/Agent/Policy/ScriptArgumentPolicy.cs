@@ -9,26 +9,26 @@ namespace Ops.Agent.Policy;
 internal sealed record ScriptArgumentPolicy
 {
     /// <summary><c>enum</c>, <c>integer</c>, <c>flag</c> or <c>pattern</c>.</summary>
-    public string Type { get; init; } = string.Empty;
+    public string Type { get; set; } = string.Empty;
 
     /// <summary>Allowed values of an <c>enum</c> (exact, case-sensitive).</summary>
-    public string[]? Values { get; init; }
+    public string[]? Values { get; set; }
 
     /// <summary>Whether the argument must be given (a <see cref="Default"/> also satisfies it).</summary>
-    public bool Required { get; init; }
+    public bool Required { get; set; }
 
     /// <summary>Smallest <c>integer</c> value (inclusive).</summary>
-    public long? Min { get; init; }
+    public long? Min { get; set; }
 
     /// <summary>Largest <c>integer</c> value (inclusive).</summary>
-    public long? Max { get; init; }
+    public long? Max { get; set; }
 
     /// <summary>The value used when the argument is absent (checked like a given value).</summary>
-    public string? Default { get; init; }
+    public string? Default { get; set; }
 
     /// <summary>The argv entry a <c>flag</c> adds when true, e.g. <c>--debug</c>.</summary>
-    public string? Flag { get; init; }
+    public string? Flag { get; set; }
 
     /// <summary>.NET regular expression a <c>pattern</c> value must match (anchor it with ^…$; it is also checked as a full match).</summary>
-    public string? Pattern { get; init; }
+    public string? Pattern { get; set; }
 }

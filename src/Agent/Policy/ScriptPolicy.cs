@@ -14,21 +14,21 @@ internal sealed record ScriptPolicy
     /// is the literal option just before it when that option starts with <c>-</c> (so
     /// <c>"--days", "{days}"</c> disappears together). Other elements are literal.
     /// </summary>
-    public string[]? Argv { get; init; }
+    public string[]? Argv { get; set; }
 
     /// <summary>The working directory (absolute); default: the program's directory.</summary>
-    public string? WorkingDirectory { get; init; }
+    public string? WorkingDirectory { get; set; }
 
     /// <summary>
     /// Environment variables added to the minimal environment (<c>PATH</c>, <c>HOME</c>, <c>LANG</c>)
     /// the script gets; the agent's own environment is not inherited. Values of keys containing
     /// PASSWORD, SECRET, TOKEN or KEY are redacted from output.
     /// </summary>
-    public Dictionary<string, string> Environment { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Longest run in seconds; the job's deadline still applies when sooner. Default: none (the job's deadline).</summary>
-    public int? TimeoutSeconds { get; init; }
+    public int? TimeoutSeconds { get; set; }
 
     /// <summary>The typed arguments, by name as used in <c>{name}</c> placeholders and in <c>script.run</c>'s <c>arguments</c>.</summary>
-    public Dictionary<string, ScriptArgumentPolicy> Arguments { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ScriptArgumentPolicy> Arguments { get; set; } = new(StringComparer.Ordinal);
 }

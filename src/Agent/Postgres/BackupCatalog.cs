@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Ops.Contracts.Json;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Postgres;
 
@@ -58,7 +58,7 @@ internal static class BackupCatalog
     {
         try
         {
-            return JsonSerializer.Deserialize<BackupManifest>(File.ReadAllText(ManifestPath(backupPath)), OpsJson.Default);
+            return JsonSerializer.Deserialize(File.ReadAllText(ManifestPath(backupPath)), AgentJsonContext.Default.BackupManifest);
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -74,7 +74,7 @@ internal static class BackupCatalog
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         await using (var stream = new FileStream(temporary, options))
         {
-            await JsonSerializer.SerializeAsync(stream, manifest, OpsJson.Default, cancellationToken);
+            await JsonSerializer.SerializeAsync(stream, manifest, AgentJsonContext.Default.BackupManifest, cancellationToken);
             await stream.FlushAsync(cancellationToken);
             stream.Flush(flushToDisk: true);
         }

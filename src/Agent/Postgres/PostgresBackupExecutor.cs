@@ -190,7 +190,7 @@ internal sealed class PostgresBackupExecutor(
             output,
             cancellationToken);
 
-    private sealed record BackupResult(
+    internal sealed record BackupResult(
         string Database, string File, string Path, string Format, bool DataOnly, IReadOnlyList<string> Tables, long Bytes, string Sha256,
         DateTimeOffset StartedAt, DateTimeOffset FinishedAt, long DurationMs, IReadOnlyList<string> Removed);
 }

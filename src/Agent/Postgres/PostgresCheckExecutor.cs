@@ -187,8 +187,8 @@ internal sealed class PostgresCheckExecutor(IConfiguration configuration, TimePr
         _ => value.ToString() ?? string.Empty,
     };
 
-    private sealed record Expectation(long? MinRows, long? MaxRows, decimal? MinValue, decimal? MaxValue);
+    internal sealed record Expectation(long? MinRows, long? MaxRows, decimal? MinValue, decimal? MaxValue);
 
-    private sealed record CheckResult(
+    internal sealed record CheckResult(
         string Database, string Check, string? Description, long? Rows, decimal? Value, Expectation Expectation, bool Passed, IReadOnlyList<string> Failures, long DurationMs);
 }

@@ -9,23 +9,23 @@ namespace Ops.Agent.Postgres;
 internal sealed record PostgresCheckPolicy
 {
     /// <summary>One SQL statement, run in a READ ONLY transaction (a write fails there, whatever its text).</summary>
-    public string? Sql { get; init; }
+    public string? Sql { get; set; }
 
     /// <summary>Fewest rows expected.</summary>
-    public long? MinRows { get; init; }
+    public long? MinRows { get; set; }
 
     /// <summary>Most rows expected (0 for "no anomaly rows").</summary>
-    public long? MaxRows { get; init; }
+    public long? MaxRows { get; set; }
 
     /// <summary>Smallest value expected of the first column of the first row.</summary>
-    public decimal? MinValue { get; init; }
+    public decimal? MinValue { get; set; }
 
     /// <summary>Largest value expected of the first column of the first row.</summary>
-    public decimal? MaxValue { get; init; }
+    public decimal? MaxValue { get; set; }
 
     /// <summary>The transaction's <c>statement_timeout</c>, in seconds (1–3600, default 30).</summary>
-    public int TimeoutSeconds { get; init; } = 30;
+    public int TimeoutSeconds { get; set; } = 30;
 
     /// <summary>What the check means, for people.</summary>
-    public string? Description { get; init; }
+    public string? Description { get; set; }
 }

@@ -15,11 +15,11 @@ internal sealed record PostgresPolicy
     /// Folder holding <c>pg_dump</c>, <c>pg_restore</c> and <c>psql</c>; null = PATH, then
     /// <c>/usr/lib/postgresql/&lt;newest&gt;/bin</c>.
     /// </summary>
-    public string? BinDirectory { get; init; }
+    public string? BinDirectory { get; set; }
 
     /// <summary>Absolute folder of the backups and their manifests (seed 000 <c>BACKUP_DIR</c>); created 0700 when missing.</summary>
-    public string? BackupDirectory { get; init; }
+    public string? BackupDirectory { get; set; }
 
     /// <summary>The databases by policy name (<c>demo</c>); names are case-sensitive.</summary>
-    public Dictionary<string, PostgresDatabasePolicy> Databases { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, PostgresDatabasePolicy> Databases { get; set; } = new(StringComparer.Ordinal);
 }

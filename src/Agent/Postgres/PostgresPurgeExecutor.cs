@@ -109,7 +109,7 @@ internal sealed class PostgresPurgeExecutor(IConfiguration configuration, TimePr
         }
     }
 
-    private sealed record PurgeResult(
+    internal sealed record PurgeResult(
         string Database, string Rule, string Table, string TimestampColumn, int Days, string Cutoff, long Deleted, int Batches,
         int BatchSize, long MaxRowsPerRun, bool CapReached, long Remaining, long DurationMs);
 }

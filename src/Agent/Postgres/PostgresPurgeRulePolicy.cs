@@ -10,17 +10,17 @@ namespace Ops.Agent.Postgres;
 internal sealed record PostgresPurgeRulePolicy
 {
     /// <summary>Table, optionally schema-qualified (<c>manalytics.user_sessions</c>); exact, case-sensitive.</summary>
-    public string? Table { get; init; }
+    public string? Table { get; set; }
 
     /// <summary>The timestamp (or timestamptz / date) column compared with the cut-off.</summary>
-    public string? TimestampColumn { get; init; }
+    public string? TimestampColumn { get; set; }
 
     /// <summary>Rows older than this many days are deleted (1–36500).</summary>
-    public int Days { get; init; }
+    public int Days { get; set; }
 
     /// <summary>Rows per DELETE, each its own short transaction (1–100,000, default 1,000).</summary>
-    public int BatchSize { get; init; } = 1000;
+    public int BatchSize { get; set; } = 1000;
 
     /// <summary>Most rows deleted by one job (default 100,000); the rest waits for the next run.</summary>
-    public long MaxRowsPerRun { get; init; } = 100_000;
+    public long MaxRowsPerRun { get; set; } = 100_000;
 }

@@ -86,7 +86,7 @@ internal sealed class PostgresReindexExecutor(IConfiguration configuration, Time
         }
     }
 
-    private sealed record ReindexResult(
+    internal sealed record ReindexResult(
         string Database,
         string Scope,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Table,

@@ -97,5 +97,5 @@ internal sealed class PostgresRestoreExecutor(
         }
     }
 
-    private sealed record RestoreResult(string Database, string File, string Format, string Sha256, string Scope, IReadOnlyList<string> Tables, long DurationMs);
+    internal sealed record RestoreResult(string Database, string File, string Format, string Sha256, string Scope, IReadOnlyList<string> Tables, long DurationMs);
 }

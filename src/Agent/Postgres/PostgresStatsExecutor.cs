@@ -242,22 +242,22 @@ internal sealed class PostgresStatsExecutor(IConfiguration configuration) : IOpe
         return single.Length <= 160 ? single : single[..157] + "...";
     }
 
-    private sealed record SizeStats(long Bytes, string Pretty);
+    internal sealed record SizeStats(long Bytes, string Pretty);
 
-    private sealed record ConnectionStats(long Total, IReadOnlyDictionary<string, long> ByState);
+    internal sealed record ConnectionStats(long Total, IReadOnlyDictionary<string, long> ByState);
 
-    private sealed record TableStats(
+    internal sealed record TableStats(
         string Table, long TotalBytes, string TotalSize, long LiveTuples, long DeadTuples, decimal? DeadRatio,
         DateTimeOffset? LastVacuum, DateTimeOffset? LastAutovacuum, DateTimeOffset? LastAnalyze);
 
-    private sealed record SlowQuery(string Query, long Calls, double MeanMs, double MaxMs, double TotalMs);
+    internal sealed record SlowQuery(string Query, long Calls, double MeanMs, double MaxMs, double TotalMs);
 
-    private sealed record SlowQueryStats(bool Available, string? Note, IReadOnlyList<SlowQuery> Queries);
+    internal sealed record SlowQueryStats(bool Available, string? Note, IReadOnlyList<SlowQuery> Queries);
 
-    private sealed record ReplicaStats(string ApplicationName, string ClientAddress, string State, double? ReplayLagSeconds);
+    internal sealed record ReplicaStats(string ApplicationName, string ClientAddress, string State, double? ReplayLagSeconds);
 
-    private sealed record ReplicationStats(string Role, double? LagSeconds, IReadOnlyList<ReplicaStats> Replicas);
+    internal sealed record ReplicationStats(string Role, double? LagSeconds, IReadOnlyList<ReplicaStats> Replicas);
 
-    private sealed record StatsResult(
+    internal sealed record StatsResult(
         string Database, SizeStats? Size, ConnectionStats? Connections, IReadOnlyList<TableStats>? Tables, SlowQueryStats? SlowQueries, ReplicationStats? Replication);
 }

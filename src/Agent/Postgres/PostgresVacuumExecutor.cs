@@ -95,8 +95,8 @@ internal sealed class PostgresVacuumExecutor(IConfiguration configuration, TimeP
         }
     }
 
-    private sealed record TableVacuum(string Table, long LiveTuples, long DeadTuplesBefore, long DeadTuplesAfter);
+    internal sealed record TableVacuum(string Table, long LiveTuples, long DeadTuplesBefore, long DeadTuplesAfter);
 
-    private sealed record VacuumResult(
+    internal sealed record VacuumResult(
         string Database, bool Analyze, bool Full, long DeadTuplesBefore, long DeadTuplesAfter, long DurationMs, IReadOnlyList<TableVacuum> Tables);
 }

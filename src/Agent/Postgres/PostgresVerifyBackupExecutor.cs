@@ -209,9 +209,9 @@ internal sealed partial class PostgresVerifyBackupExecutor(
     [GeneratedRegex("[^a-z0-9_]")]
     private static partial Regex UnsafeCharacters();
 
-    private sealed record TableCount(string Table, long? Rows, long? SourceRows);
+    internal sealed record TableCount(string Table, long? Rows, long? SourceRows);
 
-    private sealed record VerifyResult(
+    internal sealed record VerifyResult(
         string Database, string File, string Format, string Sha256, string ScratchDatabase, int? TablesInBackup, long TablesRestored, long SourceTables,
         IReadOnlyList<TableCount> VerifyTables, bool Passed, IReadOnlyList<string> Failures, bool ScratchDropped, long DurationMs);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Ops.Contracts.Json;
+using Ops.Agent.Json;
 
 namespace Ops.Agent.Redaction;
 
@@ -37,10 +37,10 @@ internal static class JsonRedaction
             case null:
                 return json;
             case JsonValue:
-                return Redacted(redactor, node, null)?.ToJsonString(OpsJson.Default) ?? json;
+                return Redacted(redactor, node, null)?.ToJsonString(AgentJsonContext.Default.Options) ?? json;
             default:
                 Visit(redactor, node);
-                return node.ToJsonString(OpsJson.Default);
+                return node.ToJsonString(AgentJsonContext.Default.Options);
         }
     }
 

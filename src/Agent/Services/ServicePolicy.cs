@@ -11,26 +11,26 @@ internal sealed record ServicePolicy
     public const string SectionName = "Policy:Services";
 
     /// <summary><c>compose</c> (docker compose v2), <c>swarm</c> (docker service) or <c>systemd</c> (systemctl).</summary>
-    public string? Manager { get; init; }
+    public string? Manager { get; set; }
 
     /// <summary>compose: the compose file (<c>docker compose --file</c>); null = docker's default lookup.</summary>
-    public string? ComposeFile { get; init; }
+    public string? ComposeFile { get; set; }
 
     /// <summary>compose: the project name (<c>docker compose --project-name</c>); null = docker's default.</summary>
-    public string? ComposeProject { get; init; }
+    public string? ComposeProject { get; set; }
 
     /// <summary>swarm: the stack; service names become <c>&lt;Stack&gt;_&lt;Name&gt;</c> (<c>docker stack deploy</c> naming).</summary>
-    public string? Stack { get; init; }
+    public string? Stack { get; set; }
 
     /// <summary>How recent (hours, 1–8760, default 24) a successful full backup must be before a database service restarts (seed 002).</summary>
-    public int BackupWindowHours { get; init; } = 24;
+    public int BackupWindowHours { get; set; } = 24;
 
     /// <summary>
     /// The PATH where <c>docker</c> / <c>systemctl</c> are found and that they run with; null = the
     /// agent's PATH. Lets a host pin its tools (and tests put stand-ins first).
     /// </summary>
-    public string? SearchPath { get; init; }
+    public string? SearchPath { get; set; }
 
     /// <summary>The services jobs may name, by policy name.</summary>
-    public Dictionary<string, ServiceEntryPolicy> Allowed { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ServiceEntryPolicy> Allowed { get; set; } = new(StringComparer.Ordinal);
 }

@@ -80,5 +80,5 @@ internal sealed class ServiceRestartExecutor(
         }
     }
 
-    private sealed record RestartResult(string Manager, string Service, string Name, string? Database, string? Backup, int ExitCode, ServiceState? State);
+    internal sealed record RestartResult(string Manager, string Service, string Name, string? Database, string? Backup, int ExitCode, ServiceState? State);
 }

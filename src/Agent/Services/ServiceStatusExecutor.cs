@@ -67,5 +67,5 @@ internal sealed class ServiceStatusExecutor(IConfiguration configuration, IProce
         }
     }
 
-    private sealed record StatusResult(string Manager, bool AllRunning, IReadOnlyList<ServiceState> Services);
+    internal sealed record StatusResult(string Manager, bool AllRunning, IReadOnlyList<ServiceState> Services);
 }

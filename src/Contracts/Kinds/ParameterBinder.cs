@@ -33,7 +33,27 @@ public static partial class ParameterBinder
     /// <param name="kind">The kind whose record and validator apply.</param>
     /// <param name="parameters">The raw JSON; <c>null</c> or <see cref="JsonValueKind.Undefined"/> means <c>{}</c>.</param>
     /// <param name="prefix">Prefix of the error keys, <c>parameters</c> by default.</param>
-    public static ParameterBindingResult Bind(OperationKind kind, JsonElement? parameters, string prefix = "parameters")
+    public static ParameterBindingResult Bind(OperationKind kind, JsonElement? parameters, string prefix = "parameters") =>
+        Bind(kind, parameters, static (element, type) => element.Deserialize(type, OpsJson.Strict), prefix);
+
+    /// <summary>
+    /// Like <see cref="Bind(OperationKind, JsonElement?, string)"/>, with the records' metadata
+    /// from a source-generated <paramref name="context"/> (the Native AOT agent, which has no
+    /// reflection-based serialisation). The context must carry <see cref="OpsJson.Strict"/>'s
+    /// rules and know every record of the kinds it binds; a kind it does not know is an
+    /// <see cref="InvalidOperationException"/>, a defect rather than bad input.
+    /// </summary>
+    /// <param name="kind">The kind whose record and validator apply.</param>
+    /// <param name="parameters">The raw JSON; <c>null</c> or <see cref="JsonValueKind.Undefined"/> means <c>{}</c>.</param>
+    /// <param name="context">Source-generated metadata of the parameter records.</param>
+    /// <param name="prefix">Prefix of the error keys, <c>parameters</c> by default.</param>
+    public static ParameterBindingResult Bind(OperationKind kind, JsonElement? parameters, System.Text.Json.Serialization.JsonSerializerContext context, string prefix = "parameters")
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Bind(kind, parameters, (element, type) => element.Deserialize(type, context), prefix);
+    }
+
+    private static ParameterBindingResult Bind(OperationKind kind, JsonElement? parameters, Func<JsonElement, Type, object?> deserialize, string prefix)
     {
         ArgumentNullException.ThrowIfNull(kind);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -56,7 +76,7 @@ public static partial class ParameterBinder
         object? value;
         try
         {
-            value = element.Deserialize(kind.ParametersType, OpsJson.Strict);
+            value = deserialize(element, kind.ParametersType);
         }
         catch (JsonException ex)
         {

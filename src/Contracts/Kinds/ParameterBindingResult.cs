@@ -1,7 +1,7 @@
 namespace Ops.Contracts.Kinds;
 
 /// <summary>
-/// Outcome of <see cref="ParameterBinder.Bind"/>: the typed parameter record, or the errors keyed
+/// Outcome of <c>ParameterBinder.Bind</c>: the typed parameter record, or the errors keyed
 /// by field path (<c>parameters.minFreeBytes</c>, <c>parameters.paths[0]</c>) in the shape of an
 /// RFC 9457 validation problem's <c>errors</c> map.
 /// </summary>

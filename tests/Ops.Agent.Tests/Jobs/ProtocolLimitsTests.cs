@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Ops.Agent.Executors;
@@ -60,6 +61,6 @@ public sealed class ProtocolLimitsTests : IAsyncLifetime
         public string Kind => OperationKindCatalog.AgentPing.Name;
 
         public Task<ExecutorResult> ExecuteAsync(JobContext job, CancellationToken cancellationToken) =>
-            Task.FromResult(ExecutorResult.Success(new { text }));
+            Task.FromResult(ExecutorResult.Success(new JsonObject { ["text"] = text }));
     }
 }

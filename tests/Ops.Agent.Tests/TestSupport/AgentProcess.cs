@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Ops.Agent.Tests.TestSupport;
 
-/// <summary>The real agent process: <c>dotnet Ops.Agent.dll --config &lt;file&gt;</c>.</summary>
+/// <summary>The real agent process: <c>dotnet Ops.Agent.dll --config &lt;file&gt;</c>, or the native binary.</summary>
 public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process process;
@@ -41,15 +41,31 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static AgentProcess Start(string configPath, params string[] extraArgs)
+    public static AgentProcess Start(string configPath, params string[] extraArgs) =>
+        Start("dotnet", [AgentDll], configPath, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>The native binary (<c>dist/ops-agent-linux-x64</c>) with <paramref name="environment"/> added.</summary>
+    public static AgentProcess StartNative(string binary, string configPath, IReadOnlyDictionary<string, string> environment) =>
+        Start(binary, [], configPath, environment, []);
+
+    private static AgentProcess Start(string program, string[] programArgs, string configPath, IReadOnlyDictionary<string, string> environment, string[] extraArgs)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(AgentDll);
+        foreach (var arg in programArgs)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configPath);
         foreach (var arg in extraArgs)
@@ -67,6 +83,10 @@ public sealed class AgentProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return agent;
     }
+
+    public int Id => process.Id;
+
+    public bool HasExited => process.HasExited;
 
     public void SendSigterm()
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Ops.Agent.Executors;
 using Ops.Contracts.Kinds;
 
@@ -25,6 +26,6 @@ internal sealed class ChattyExecutor(int lines) : IOperationExecutor
             }
         }
 
-        return Task.FromResult(ExecutorResult.Success(new { lines }));
+        return Task.FromResult(ExecutorResult.Success(new JsonObject { ["lines"] = lines }));
     }
 }
