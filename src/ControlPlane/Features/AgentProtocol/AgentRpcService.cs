@@ -69,6 +69,7 @@ internal sealed class AgentRpcService(
 
             try
             {
+                using var waiting = wakeups.EnterWait();
                 await signal.WaitAsync(remaining, timeProvider, cancellationToken);
             }
             catch (TimeoutException)

@@ -23,8 +23,8 @@ public sealed class GrpcLifecycleTests
         var waiting = factory.Services.GetRequiredService<AgentWakeups>();
 
         var pull = client.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 30_000 });
-        // The Pull is waiting once it has subscribed to the agent's wake-up signal.
-        await WaitUntilAsync(() => Task.FromResult(waiting.Count > 0));
+        // The Pull is waiting once it found no work and sleeps on the agent's wake-up signal.
+        await WaitUntilAsync(() => Task.FromResult(waiting.Waiting > 0));
         var stopping = Task.Run(() => factory.Dispose());
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => pull);
