@@ -96,6 +96,22 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers each request of a flush after its commit: its refusal, or its result.</summary>
+    public static void AnswerAll(IReadOnlyList<Pending> batch, IReadOnlyList<(TResult Result, Exception? Error)> answers)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (answers[i].Error is { } error)
+            {
+                batch[i].Fail(error);
+            }
+            else
+            {
+                batch[i].Succeed(answers[i].Result);
+            }
+        }
+    }
+
     /// <summary>Stops accepting requests and waits for the flushes in flight.</summary>
     public async ValueTask DisposeAsync()
     {

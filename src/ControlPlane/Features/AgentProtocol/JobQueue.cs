@@ -255,17 +255,7 @@ internal sealed class JobQueue : IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (answers[i].Error is { } error)
-            {
-                batch[i].Fail(error);
-            }
-            else
-            {
-                batch[i].Succeed(answers[i].Proceed);
-            }
-        }
+        GroupCommit<StartItem, bool>.AnswerAll(batch, answers);
     }
 
     /// <summary>The jobs of a flush, locked in id order (no deadlock between flushes), by id.</summary>
@@ -691,53 +681,23 @@ internal sealed class JobQueue : IAsyncDisposable
                 new KeyValuePair<string, object?>("outcome", item.Status));
         }
 
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (answers[i].Error is { } error)
-            {
-                batch[i].Fail(error);
-            }
-            else
-            {
-                batch[i].Succeed(answers[i].Accepted);
-            }
-        }
+        GroupCommit<CompleteItem, bool>.AnswerAll(batch, answers);
     }
 
+    /// <summary>The agent's job, locked; NOT_FOUND or FAILED_PRECONDITION as <see cref="Refusal"/> says.</summary>
     private static async Task<OwnedJob> LockOwnedJobAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid agentId, Guid jobId, CancellationToken cancellationToken)
     {
-        var job = await connection.QuerySingleOrDefaultAsync<OwnedJob>(new CommandDefinition(
-            """
-            SELECT agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt, output_bytes, output_trimmed_seq,
-                   output_attempt, output_head_seq, output_head_bytes, output_head_closed
-              FROM jobs WHERE id = @jobId FOR UPDATE
-            """,
-            new { jobId }, transaction, cancellationToken: cancellationToken));
-        if (job is null)
-        {
-            RpcErrors.NotFound($"No job {jobId}.");
-        }
-
-        if (job.AgentId != agentId)
-        {
-            RpcErrors.FailedPrecondition($"Job {jobId} is not leased to this agent.");
-        }
-
-        return job;
+        var jobs = await LockJobsAsync(connection, transaction, [jobId], cancellationToken);
+        return Refusal(jobs, agentId, jobId) is { } refused ? throw refused : jobs[jobId];
     }
 
     private static void RequireCurrentAttempt(OwnedJob job, int attempt)
     {
-        if (job.Attempt != attempt)
+        if (StaleAttempt(job, attempt) is { } stale)
         {
-            RpcErrors.FailedPrecondition($"Attempt {attempt} is stale: the job is on attempt {job.Attempt}.");
+            throw stale;
         }
     }
-
-    private Task<int> SetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string assignments, Guid jobId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE jobs SET {assignments} WHERE id = @jobId",
-            new { jobId, now, grace = options.RunningGrace }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>The columns of a job that the protocol checks, read under a row lock.</summary>
     private sealed class OwnedJob
