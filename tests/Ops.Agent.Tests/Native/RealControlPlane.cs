@@ -47,29 +47,46 @@ public sealed class RealControlPlane : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the control plane on free ports. The admin token is minted first (it creates the
+    /// signing key in the fresh <c>OPS_HOME</c>), and readiness is an authenticated request: a
+    /// free port can be taken by another test's server between choosing and binding it, and such a
+    /// server answers 401, never ready. A start that lost its port that way is retried on new ports.
+    /// </summary>
     public static async Task<RealControlPlane> StartAsync(string dll)
     {
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first (dotnet build Ops.sln -c Release).");
-        var home = Path.Combine(Path.GetTempPath(), $"ops-tests-native-{Guid.NewGuid():N}"[..28]);
-        Directory.CreateDirectory(home);
-        var (http, grpc) = (FreePort(), FreePort());
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        Environment(info, home);
-        info.Environment["OPS_HTTP_PORT"] = http.ToString(CultureInfo.InvariantCulture);
-        info.Environment["OPS_GRPC_PORT"] = grpc.ToString(CultureInfo.InvariantCulture);
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var controlPlane = new RealControlPlane(process, home, http, grpc);
-        process.OutputDataReceived += (_, e) => controlPlane.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => controlPlane.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        for (var attempt = 1; ; attempt++)
+        {
+            var home = Path.Combine(Path.GetTempPath(), $"ops-tests-native-{Guid.NewGuid():N}"[..28]);
+            Directory.CreateDirectory(home);
+            var token = await MintAdminTokenAsync(dll, home);
+            var (http, grpc) = (FreePort(), FreePort());
+            var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(dll);
+            Environment(info, home);
+            info.Environment["OPS_HTTP_PORT"] = http.ToString(CultureInfo.InvariantCulture);
+            info.Environment["OPS_GRPC_PORT"] = grpc.ToString(CultureInfo.InvariantCulture);
+            var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+            var controlPlane = new RealControlPlane(process, home, http, grpc);
+            controlPlane.Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            process.OutputDataReceived += (_, e) => controlPlane.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => controlPlane.Append(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
 
-        await Eventually.TrueAsync(() => process.HasExited || IsReady(controlPlane.Api), "the control plane to become ready", StartTimeout);
-        Assert.False(process.HasExited, "the control plane exited during start-up:\n" + controlPlane.Output);
-        controlPlane.Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await MintAdminTokenAsync(dll, home));
-        return controlPlane;
+            await Eventually.TrueAsync(() => process.HasExited || IsReady(controlPlane.Api), "the control plane to become ready", StartTimeout);
+            if (!process.HasExited)
+            {
+                return controlPlane;
+            }
+
+            var output = controlPlane.Output;
+            await controlPlane.DisposeAsync();
+            Assert.True(attempt < 3 && output.Contains("address already in use", StringComparison.OrdinalIgnoreCase),
+                "the control plane exited during start-up:\n" + output);
+        }
     }
 
     /// <summary>A one-use enrollment token (<c>POST /api/v1/enrollment-tokens</c>).</summary>
@@ -120,7 +137,8 @@ public sealed class RealControlPlane : IAsyncDisposable
     {
         try
         {
-            using var response = api.GetAsync("/health/ready").GetAwaiter().GetResult();
+            // Ready, and ours: only this control plane accepts the token minted for its OPS_HOME.
+            using var response = api.GetAsync("/api/v1/agents?limit=1").GetAwaiter().GetResult();
             return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException)
