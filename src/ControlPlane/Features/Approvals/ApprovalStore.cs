@@ -125,12 +125,29 @@ internal sealed class ApprovalStore(
         return row is null ? null : (await ToResponsesAsync(connection, transaction, [row], cancellationToken))[0];
     }
 
-    /// <summary>The id of the latest approval of a resource (any status), or <c>null</c>.</summary>
-    public static Task<Guid?> LatestIdAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string resourceType, string resourceId, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
-            "SELECT id FROM approvals WHERE resource_type = @resourceType AND resource_id = @resourceId ORDER BY id DESC LIMIT 1",
-            new { resourceType, resourceId }, transaction, cancellationToken: cancellationToken));
+    /// <summary>
+    /// The approval that guards an operation (<paramref name="resourceType"/> <c>operation</c>) or a
+    /// runbook run (<c>runbook_run</c>) <paramref name="id"/>, or <c>null</c>: its own latest
+    /// approval (any status), else the schedule's approval that covered the slot which started it
+    /// (<c>schedule_slots.approval_id</c>; such work has no approval of its own, DESIGN.md §13–14).
+    /// </summary>
+    public static Task<Guid?> GuardingIdAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string resourceType, Guid id, CancellationToken cancellationToken)
+    {
+        var slotColumn = resourceType switch
+        {
+            OperationApprovalTarget.Type => "operation_id",
+            Runbooks.RunbookRunApprovalTarget.Type => "run_id",
+            _ => throw new ArgumentOutOfRangeException(nameof(resourceType), resourceType, "only operations and runbook runs are started by schedule slots"),
+        };
+        return connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            $"""
+            SELECT coalesce(
+                     (SELECT a.id FROM approvals a WHERE a.resource_type = @resourceType AND a.resource_id = @resourceId ORDER BY a.id DESC LIMIT 1),
+                     (SELECT sl.approval_id FROM schedule_slots sl WHERE sl.{slotColumn} = @id AND sl.approval_id IS NOT NULL LIMIT 1))
+            """,
+            new { resourceType, resourceId = id.ToString(), id }, transaction, cancellationToken: cancellationToken));
+    }
 
     /// <summary>
     /// Ends every pending approval of a resource <c>cancelled</c>, inside the caller's transaction,

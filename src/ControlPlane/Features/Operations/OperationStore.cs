@@ -46,7 +46,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         var waitingOn = row.Status == "waiting" && row.Locks.Length > 0
             ? await LockStore.WaitingOnAsync(connection, transaction, "operation", id, cancellationToken)
             : null;
-        var approvalId = await ApprovalStore.LatestIdAsync(connection, transaction, OperationApprovalTarget.Type, id.ToString(), cancellationToken);
+        var approvalId = await ApprovalStore.GuardingIdAsync(connection, transaction, OperationApprovalTarget.Type, id, cancellationToken);
         return ToResponse(row, jobs.Select(JobResponse.From).ToList()) with { WaitingOn = waitingOn, ApprovalId = approvalId };
     }
 

@@ -6,7 +6,9 @@ namespace Ops.ControlPlane.Features.Runbooks;
 /// <summary>
 /// A runbook run (DESIGN.md §12): which runbook version with which parameters, its status and
 /// current <see cref="Phase"/> (<c>main</c>, <c>rollback</c>, <c>finally</c>), the lock it waits on,
-/// and every step of every phase in order (<see cref="Steps"/>).
+/// and every step of every phase in order (<see cref="Steps"/>). <see cref="ApprovalId"/>: the
+/// approval guarding it (its own, or the schedule's that covered the slot which started it,
+/// DESIGN.md §13–14); read by <c>GET /api/v1/runbook-runs/{id}</c> only, <c>null</c> in lists.
 /// </summary>
 public sealed record RunbookRunResponse(
     Guid Id,
@@ -23,7 +25,8 @@ public sealed record RunbookRunResponse(
     string? Error,
     IReadOnlyList<string> Locks,
     WaitingOn? WaitingOn,
-    IReadOnlyList<RunbookRunStepResponse> Steps);
+    IReadOnlyList<RunbookRunStepResponse> Steps,
+    Guid? ApprovalId = null);
 
 /// <summary>
 /// One step of a run: <see cref="Phase"/> <c>main</c>, <c>rollback</c> or <c>finally</c>;

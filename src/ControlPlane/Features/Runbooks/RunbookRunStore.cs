@@ -231,7 +231,8 @@ internal sealed class RunbookRunStore(NpgsqlDataSource dataSource, AuditWriter a
             """,
             new { id }, transaction, cancellationToken: cancellationToken));
         var waitingOn = row.Status == "waiting" ? await LockStore.WaitingOnAsync(connection, transaction, "runbook_run", id, cancellationToken) : null;
-        return ToResponse(row, steps.ToList(), waitingOn);
+        var approvalId = await Approvals.ApprovalStore.GuardingIdAsync(connection, transaction, RunbookRunApprovalTarget.Type, id, cancellationToken);
+        return ToResponse(row, steps.ToList(), waitingOn) with { ApprovalId = approvalId };
     }
 
     /// <summary>One page of runs, newest first, filtered by runbook and status.</summary>

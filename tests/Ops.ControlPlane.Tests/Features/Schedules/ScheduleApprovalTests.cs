@@ -151,6 +151,8 @@ public sealed class ScheduleApprovalTests : IAsyncLifetime
             var job = Assert.Single(operation.GetProperty("jobs").EnumerateArray());
             Assert.Equal(agent, job.GetProperty("agentId").GetGuid());
             Assert.Equal(slot.At == At(10, 1) ? "succeeded" : "queued", operation.GetProperty("status").GetString());
+            // The operation names the schedule's approval that covered its slot (it has none of its own).
+            Assert.Equal(approvalId, operation.GetProperty("approvalId").GetGuid());
             Assert.Equal(approvalId, await SlotApprovalAsync("restore-approved", slot.At));
             Assert.Equal(approvalId.ToString(), Assert.Single(await _host.QueryAsync<string>(
                 "SELECT details->>'approvalId' FROM audit_log WHERE action = 'operation.create' AND resource_id = @id", new { id = slot.OperationId.ToString() })));
@@ -195,6 +197,7 @@ public sealed class ScheduleApprovalTests : IAsyncLifetime
         var operation = await GetJsonAsync($"/api/v1/operations/{slots[1].OperationId}");
         Assert.Equal("queued", operation.GetProperty("status").GetString());
         Assert.Equal("demo-20260202-000000.dump", operation.GetProperty("parameters").GetProperty("file").GetString());
+        Assert.Equal(newId, operation.GetProperty("approvalId").GetGuid());
         Assert.Equal(newId, await SlotApprovalAsync("restore-changed", At(10, 2)));
     }
 
@@ -351,7 +354,9 @@ public sealed class ScheduleApprovalTests : IAsyncLifetime
         Assert.Equal("started", slot.Status);
         var runId = await _host.QueryScalarAsync<Guid>(
             "SELECT sl.run_id FROM schedule_slots sl JOIN schedules s ON s.id = sl.schedule_id WHERE s.name = 'runbook-approved'");
-        Assert.NotEqual("pending_approval", (await GetJsonAsync($"/api/v1/runbook-runs/{runId}")).GetProperty("status").GetString());
+        var run = await GetJsonAsync($"/api/v1/runbook-runs/{runId}");
+        Assert.NotEqual("pending_approval", run.GetProperty("status").GetString());
+        Assert.Equal(approvalId, run.GetProperty("approvalId").GetGuid());
         Assert.Equal(0, await _host.QueryScalarAsync<int>("SELECT count(*)::int FROM approvals WHERE resource_type = 'runbook_run'"));
         Assert.Equal(approvalId.ToString(), Assert.Single(await _host.QueryAsync<string>(
             "SELECT details->>'approvalId' FROM audit_log WHERE action = 'runbook_run.create' AND resource_id = @id", new { id = runId.ToString() })));
