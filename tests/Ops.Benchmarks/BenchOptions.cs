@@ -12,6 +12,12 @@ internal sealed record BenchOptions
     /// <summary>True for <c>quick</c>: shorter windows, no BENCHMARKS.md rewrite.</summary>
     public bool Quick { get; init; }
 
+    /// <summary>
+    /// True for <c>hot</c>: sections 1 and 2 only (dispatch latency, closed-loop throughput), their
+    /// lines printed, BENCHMARKS.md untouched; for iterating on the hot path in about two minutes.
+    /// </summary>
+    public bool HotPathOnly { get; init; }
+
     /// <summary>Dispatch-latency samples after 50 warm-up operations.</summary>
     public int DispatchSamples { get; init; } = 500;
 
@@ -61,8 +67,8 @@ internal sealed record BenchOptions
     /// <summary>Jobs queued before graphile-worker's batched-mode drain.</summary>
     public int GraphileDrainJobs { get; init; } = 20_000;
 
-    /// <summary>Parses <c>./ops bench [quick] [dispatch-samples]</c>.</summary>
-    /// <exception cref="ArgumentException">An argument is neither <c>quick</c> nor a positive integer.</exception>
+    /// <summary>Parses <c>./ops bench [quick|hot] [dispatch-samples]</c>.</summary>
+    /// <exception cref="ArgumentException">An argument is neither <c>quick</c>, <c>hot</c> nor a positive integer.</exception>
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -86,13 +92,24 @@ internal sealed record BenchOptions
                     GraphileDrainJobs = 5_000,
                 };
             }
+            else if (arg == "hot")
+            {
+                options = options with
+                {
+                    HotPathOnly = true,
+                    ThroughputAgents = [10, 100],
+                    ThroughputClients = [8, 128],
+                    ThroughputWarmup = TimeSpan.FromSeconds(2),
+                    ThroughputWindow = TimeSpan.FromSeconds(8),
+                };
+            }
             else if (int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out var samples) && samples > 0)
             {
                 options = options with { DispatchSamples = samples };
             }
             else
             {
-                throw new ArgumentException($"usage: ./ops bench [quick] [dispatch-samples] (got '{arg}')");
+                throw new ArgumentException($"usage: ./ops bench [quick|hot] [dispatch-samples] (got '{arg}')");
             }
         }
 

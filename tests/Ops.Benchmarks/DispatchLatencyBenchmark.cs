@@ -27,7 +27,7 @@ internal sealed class DispatchLatencyBenchmark(HttpClient api, IReadOnlyList<(st
             var waiting = client.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 30_000 }, DateTimeOffset.UtcNow.AddSeconds(40));
             await Task.Delay(15); // let the Pull reach the server and wait there
             var t0 = Stopwatch.GetTimestamp();
-            var response = await api.PostAsJsonAsync("/api/v1/operations", new { kind = "agent.ping", target = new { agentIds = new[] { agentId } } });
+            var response = await api.PostAsync("/api/v1/operations", new StringContent("{\"kind\":\"agent.ping\",\"target\":{\"agentIds\":[\"" + agentId + "\"]}}", System.Text.Encoding.UTF8, "application/json"));
             var tPost = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             response.EnsureSuccessStatusCode();
             var assignment = (await waiting).Jobs.Single();

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Ops.Benchmarks;
 
-// ./ops bench [quick] [dispatch-samples]: starts the real control plane (its embedded PostgreSQL in
+// ./ops bench [quick|hot] [dispatch-samples]: starts the real control plane (its embedded PostgreSQL in
 // a fresh OPS_HOME), measures dispatch latency, end-to-end throughput, the PostgreSQL insert
 // ceiling (pgbench), one operation fanned out to 1,000 agents, graphile-worker on the same cluster
 // (tests/Ops.Benchmarks/graphile), a real agent's idle cost and the idle agents one control plane
@@ -77,6 +77,11 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     }
 
     var rssAfterThroughput = controlPlane.RssBytes();
+    if (options.HotPathOnly)
+    {
+        Console.WriteLine($"(hot mode: sections 1 and 2 only, {clock.Elapsed.TotalSeconds:F0} s; BENCHMARKS.md left as it was)");
+        return;
+    }
 
     // 3. The PostgreSQL ceiling: single-row INSERTs on the same cluster.
     Console.WriteLine("[3/5] pgbench on the embedded cluster");

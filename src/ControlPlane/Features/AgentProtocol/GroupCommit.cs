@@ -8,8 +8,8 @@ namespace Ops.ControlPlane.Features.AgentProtocol;
 /// leases of Pulls) from all agents are coalesced into one database transaction per flush, and
 /// each caller gets its answer only after that transaction committed. A flush takes every request
 /// waiting when it begins, up to <see cref="MaxBatch"/>: with nothing else waiting a request is
-/// flushed alone at once (no added latency), under load requests gather while the
-/// <see cref="Flushers"/> flushes in flight run, which is where batching pays. A flush that hits a
+/// flushed alone at once by its caller (no added latency, no thread hand-off), under load requests
+/// gather while the <see cref="Flushers"/> flushes in flight run, which is where batching pays. A flush that hits a
 /// deadlock or a serialization failure (SQLSTATE 40P01, 40001) runs again, up to three times; any
 /// other failure fails every request of the flush with that exception (transient database errors
 /// become UNAVAILABLE in <see cref="AgentErrorInterceptor"/>, which agents retry). A request's own
@@ -28,6 +28,8 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Func<IReadOnlyList<Pending>, CancellationToken, Task> _flush;
     private readonly Task[] _loops;
+    private int _inline;
+    private volatile bool _disposed;
 
     /// <param name="flush">
     /// Writes a batch in one transaction and completes each request (<see cref="Pending.Succeed"/> or
@@ -39,16 +41,37 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
         _loops = Enumerable.Range(0, Flushers).Select(_ => Task.Run(RunAsync)).ToArray();
     }
 
-    /// <summary>Queues <paramref name="request"/> and waits until its flush committed.</summary>
-    public Task<TResult> SubmitAsync(TRequest request)
+    /// <summary>
+    /// Writes <paramref name="request"/> and waits until its flush committed. When nothing is
+    /// queued and no inline flush runs, the caller flushes its request itself, on its own thread
+    /// (no hand-off to a flusher and back: the idle path's latency); otherwise the request is queued
+    /// for the next flush of a <see cref="Flushers"/> loop. So at most <see cref="Flushers"/> + 1
+    /// flushes of a kind run at once.
+    /// </summary>
+    public async Task<TResult> SubmitAsync(TRequest request)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var pending = new Pending(request);
+        if (_queue.Reader.Count == 0 && Interlocked.CompareExchange(ref _inline, 1, 0) == 0)
+        {
+            try
+            {
+                await FlushAsync([pending]);
+            }
+            finally
+            {
+                Volatile.Write(ref _inline, 0);
+            }
+
+            return await pending.Task;
+        }
+
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommit<TRequest, TResult>));
         }
 
-        return pending.Task;
+        return await pending.Task;
     }
 
     private async Task RunAsync()
@@ -62,37 +85,41 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
                 batch.Add(next);
             }
 
-            if (batch.Count == 0)
+            if (batch.Count > 0)
             {
-                continue;
+                await FlushAsync(batch);
             }
+        }
+    }
 
-            for (var attempt = 1; ; attempt++)
+    /// <summary>One flush with its retries; every request of it is answered when this returns.</summary>
+    private async Task FlushAsync(IReadOnlyList<Pending> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
-                try
-                {
-                    await _flush(batch, CancellationToken.None);
-                    break;
-                }
-                catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
-                {
-                }
-                catch (Exception e)
-                {
-                    foreach (var pending in batch)
-                    {
-                        pending.Fail(e);
-                    }
-
-                    break;
-                }
+                await _flush(batch, CancellationToken.None);
+                break;
             }
-
-            // A flush that forgot a request must not leave its caller waiting forever.
-            foreach (var pending in batch)
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
-                pending.Fail(new InvalidOperationException("The group commit left this request unanswered."));
             }
+            catch (Exception e)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Fail(e);
+                }
+
+                break;
+            }
+        }
+
+        // A flush that forgot a request must not leave its caller waiting forever.
+        foreach (var pending in batch)
+        {
+            pending.Fail(new InvalidOperationException("The group commit left this request unanswered."));
         }
     }
 
@@ -112,11 +139,17 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting requests and waits for the flushes in flight.</summary>
+    /// <summary>Stops accepting requests (later ones throw <see cref="ObjectDisposedException"/>) and waits for the flushes in flight.</summary>
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_loops);
+        // An inline flush that began before the flag was set ends within one statement's time.
+        for (var i = 0; i < 5_000 && Volatile.Read(ref _inline) != 0; i++)
+        {
+            await Task.Delay(1);
+        }
     }
 
     /// <summary>One caller's request and the answer it waits for.</summary>

@@ -194,32 +194,67 @@ internal sealed class JobQueue : IAsyncDisposable
     /// <summary>One Complete of a group commit, validated: the job's terminal status and its result text.</summary>
     private sealed record CompleteItem(Guid AgentId, Guid JobId, CompleteRequest Request, string Status, string? Result);
 
+    /// <summary>
+    /// Writes a flush of Starts in one statement and one round trip (autocommit, durable): the
+    /// requested jobs locked in id order, each <c>leased</c> one whose agent and attempt match moved
+    /// to <c>running</c> (or to <c>cancelled</c> when a cancellation is pending), and the jobs as they
+    /// were before, from which each request's answer is decided as DESIGN.md §4 says.
+    /// </summary>
     private async Task FlushStartsAsync(IReadOnlyList<GroupCommit<StartItem, bool>.Pending> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var jobs = await LockJobsAsync(connection, transaction, batch.Select(p => p.Request.JobId), cancellationToken);
         var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var before = (await connection.QueryAsync<OwnedJob>(new CommandDefinition(
+            """
+            WITH req AS (
+                SELECT * FROM unnest(@jobIds::uuid[], @agentIds::uuid[], @attempts::integer[]) AS r(job_id, agent_id, attempt)
+            ), cur AS (
+                SELECT j.id, j.agent_id, j.kind, j.status, j.attempt, j.cancel_requested_at, j.started_at
+                  FROM jobs j WHERE j.id IN (SELECT job_id FROM req) ORDER BY j.id FOR UPDATE
+            ), upd AS (
+                UPDATE jobs j
+                   SET status = CASE WHEN c.cancel_requested_at IS NULL THEN 'running' ELSE 'cancelled' END,
+                       started_at = CASE WHEN c.cancel_requested_at IS NULL THEN @now ELSE j.started_at END,
+                       finished_at = CASE WHEN c.cancel_requested_at IS NULL THEN j.finished_at ELSE @now END,
+                       cancel_delivered_at = CASE WHEN c.cancel_requested_at IS NULL THEN j.cancel_delivered_at ELSE @now END,
+                       lease_expires_at = CASE WHEN c.cancel_requested_at IS NULL THEN @runningUntil END
+                  FROM cur c
+                 WHERE j.id = c.id AND c.status = 'leased'
+                   AND EXISTS (SELECT 1 FROM req r WHERE r.job_id = c.id AND r.agent_id = c.agent_id AND r.attempt = c.attempt)
+                RETURNING j.id)
+            SELECT id, agent_id, kind, status, attempt, cancel_requested_at, started_at FROM cur
+            """,
+            new
+            {
+                jobIds = batch.Select(p => p.Request.JobId).ToArray(),
+                agentIds = batch.Select(p => p.Request.AgentId).ToArray(),
+                attempts = batch.Select(p => p.Request.Attempt).ToArray(),
+                now,
+                runningUntil = now + options.RunningGrace,
+            },
+            cancellationToken: cancellationToken))).ToDictionary(j => j.Id);
+
+        // The answers, replaying on the jobs as they were what the statement did (a job asked twice
+        // in one flush: the second request sees it running).
         var answers = new (bool Proceed, Exception? Error)[batch.Count];
-        var changes = new Dictionary<Guid, string>();
         for (var i = 0; i < batch.Count; i++)
         {
             var (agentId, jobId, attempt) = batch[i].Request;
-            if ((Refusal(jobs, agentId, jobId) ?? StaleAttempt(jobs[jobId], attempt)) is { } refused)
+            if ((Refusal(before, agentId, jobId) ?? StaleAttempt(before[jobId], attempt)) is { } refused)
             {
                 answers[i] = (false, refused);
                 continue;
             }
 
-            var job = jobs[jobId];
+            var job = before[jobId];
             switch (job.Status)
             {
                 case "leased" when job.CancelRequestedAt is not null:
-                    changes[jobId] = job.Status = "cancelled";
+                    job.Status = "cancelled";
                     answers[i] = (false, null);
                     break;
                 case "leased":
-                    changes[jobId] = job.Status = "running";
+                    job.Status = "running";
                     answers[i] = (true, null);
                     break;
                 case "running":
@@ -234,27 +269,6 @@ internal sealed class JobQueue : IAsyncDisposable
             }
         }
 
-        if (changes.Count > 0)
-        {
-            await using var update = new NpgsqlCommand(
-                """
-                UPDATE jobs j
-                   SET status = u.status,
-                       started_at = CASE WHEN u.status = 'running' THEN $3 ELSE j.started_at END,
-                       finished_at = CASE WHEN u.status = 'cancelled' THEN $3 ELSE j.finished_at END,
-                       cancel_delivered_at = CASE WHEN u.status = 'cancelled' THEN $3 ELSE j.cancel_delivered_at END,
-                       lease_expires_at = CASE WHEN u.status = 'running' THEN $4 END
-                  FROM unnest($1::uuid[], $2::text[]) AS u(id, status)
-                 WHERE j.id = u.id
-                """, connection, transaction);
-            update.Parameters.AddWithValue(changes.Keys.ToArray());
-            update.Parameters.AddWithValue(changes.Values.ToArray());
-            update.Parameters.AddWithValue(now);
-            update.Parameters.AddWithValue(now + options.RunningGrace);
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
         GroupCommit<StartItem, bool>.AnswerAll(batch, answers);
     }
 

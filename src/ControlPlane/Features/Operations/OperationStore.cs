@@ -83,6 +83,12 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
     {
         var requestHash = HashRequest(request);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (idempotencyKey is null && IsPlainSubmit(request, kind)
+            && await TryCreateInOneRoundTripAsync(connection, request, kind, caller, requestHash, cancellationToken) is { } created)
+        {
+            return created;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         if (idempotencyKey is not null && await FindByKeyAsync(connection, transaction, caller.Subject, idempotencyKey, requestHash, cancellationToken) is { } earlier)
@@ -291,6 +297,125 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             id, kind.Name, DbJson.Parse(parameters), request.Target!, OperationStatus.Queued, priority, timeout,
             createdBy, now, now, null, jobs.Count, jobs);
         return new InsertedOperation(created, agentIds, new Dictionary<string, string[]>());
+    }
+
+    /// <summary>
+    /// True when a submit needs nothing but its target resolved and its rows written: no rollout,
+    /// no explicit or implicit lock (DESIGN.md §11), no approval (§14). Such a submit is tried in
+    /// one round trip first (<see cref="TryCreateInOneRoundTripAsync"/>).
+    /// </summary>
+    private static bool IsPlainSubmit(CreateOperationRequest request, OperationKind kind) =>
+        request.Rollout is null
+        && request.Locks is not { Count: > 0 }
+        && !OperationApprovals.Required(kind)
+        && !LockKeys.Implicit(kind.Name, request.Parameters, [Guid.Empty]).Any();
+
+    /// <summary>
+    /// The submit of a plain operation (<see cref="IsPlainSubmit"/>) in one round trip and one
+    /// transaction (issue 14): <c>BEGIN</c>, the target resolved inside the statement that inserts
+    /// the operation (its job counters preset, migration 0071) and its jobs (one per agent, ids
+    /// UUIDv7 of the submit's millisecond with a per-operation counter, so id order is target
+    /// order), the audit record <c>operation.create</c>, <c>COMMIT</c>, all sent at once. The rows
+    /// are written only when the target is valid as <see cref="ResolveTargetAsync"/> would find it
+    /// (every listed agent enrolled, not revoked and running the kind; or 1 to
+    /// <see cref="MaxJobsPerOperation"/> capable agents matching the labels); otherwise nothing is
+    /// written and <c>null</c> is returned, and the caller takes the transactional path, which
+    /// explains what is wrong (or succeeds, if the agents changed in between).
+    /// </summary>
+    private async Task<CreateOperationOutcome.Created?> TryCreateInOneRoundTripAsync(
+        NpgsqlConnection connection, CreateOperationRequest request, OperationKind kind, Caller caller, byte[] requestHash, CancellationToken cancellationToken)
+    {
+        var target = request.Target!;
+        var now = TruncateToMicroseconds(timeProvider.GetUtcNow());
+        var id = Guid.CreateVersion7(now);
+        var jobIdBase = Guid.CreateVersion7(now);
+        var jobIdOffset = Random.Shared.NextInt64(1L << 47);
+        var timeout = request.TimeoutSeconds ?? (int)kind.DefaultTimeout.TotalSeconds;
+        var priority = request.Priority ?? CreateOperationRequestValidator.DefaultPriority;
+        var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
+        var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
+        var listed = target.AgentIds is { } ids ? ids.ToArray() : null;
+        // $13: the listed agents in order (all must qualify), or NULL for labels / all (1 to $14 must).
+        var resolve = listed is not null
+            ? """
+              SELECT t.id, t.ord FROM unnest($13::uuid[]) WITH ORDINALITY AS t(id, ord)
+                JOIN agents a ON a.id = t.id AND a.revoked_at IS NULL AND $2 = ANY(a.capabilities)
+              """
+            : """
+              SELECT a.id, row_number() OVER (ORDER BY a.id) AS ord FROM agents a
+               WHERE a.revoked_at IS NULL AND $2 = ANY(a.capabilities) AND ($15::jsonb IS NULL OR a.labels @> $15::jsonb)
+               ORDER BY a.id LIMIT $14 + 1
+              """;
+        var valid = listed is not null ? "c.n = cardinality($13::uuid[])" : "c.n BETWEEN 1 AND $14";
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        // The caller wakes the agents after commit (no NOTIFY from the insert, migration 0070); the row counts its jobs (0071).
+        var settings = new NpgsqlBatchCommand("SELECT set_config('ops.wakeups', 'app', true), set_config('ops.jobs_counted', $1, true)");
+        settings.Parameters.AddWithValue(id.ToString());
+        batch.BatchCommands.Add(settings);
+        var insert = new NpgsqlBatchCommand(
+            $"""
+            WITH target AS ({resolve}),
+            counted AS (SELECT count(*)::int AS n FROM target),
+            op AS (
+                INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, request_hash, traceparent,
+                                        rollout_pause_seconds, rollout_max_errors, rollout_batches, rollout_gated, locks, lock_timeout_seconds,
+                                        jobs_total, jobs_queued, jobs_waiting, jobs_pending_approval)
+                SELECT $1, $2, $3::jsonb, $4::jsonb, 'queued', $5, $6, $7, $8, $8, $9, $10, 0, 0, 0, false, ARRAY[]::text[], $11, c.n, c.n, 0, 0
+                  FROM counted c WHERE {valid}
+                RETURNING id)
+            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, released_at)
+            SELECT encode(substring(uuid_send($16::uuid) FROM 1 FOR 10) || substring(int8send($17::bigint + t.ord) FROM 3 FOR 6), 'hex')::uuid,
+                   op.id, t.id, $2, 'queued', $5, 1, $8, $8, $12, $8
+              FROM target t CROSS JOIN op
+            RETURNING id, agent_id
+            """);
+        var values = new (object? Value, NpgsqlDbType Type)[]
+        {
+            (id, NpgsqlDbType.Uuid), (kind.Name, NpgsqlDbType.Text), (parameters, NpgsqlDbType.Text),
+            (JsonSerializer.Serialize(target, OpsJson.Default), NpgsqlDbType.Text), (priority, NpgsqlDbType.Integer), (timeout, NpgsqlDbType.Integer),
+            (caller.Subject, NpgsqlDbType.Text), (now, NpgsqlDbType.TimestampTz), (requestHash, NpgsqlDbType.Bytea), (traceparent, NpgsqlDbType.Text),
+            (request.LockTimeoutSeconds ?? LockKeys.DefaultTimeoutSeconds, NpgsqlDbType.Integer), (now.AddSeconds(timeout), NpgsqlDbType.TimestampTz),
+            (listed, NpgsqlDbType.Array | NpgsqlDbType.Uuid), (MaxJobsPerOperation, NpgsqlDbType.Integer),
+            (target.Labels is null ? null : JsonSerializer.Serialize(target.Labels), NpgsqlDbType.Text),
+            (jobIdBase, NpgsqlDbType.Uuid), (jobIdOffset, NpgsqlDbType.Bigint),
+        };
+        foreach (var (value, type) in values)
+        {
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value ?? DBNull.Value });
+        }
+
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(audit.CommandForInsertedOperation(
+            new AuditEntry(
+                caller.Subject, caller.Role, "operation.create", "operation", id.ToString(), caller.ClientAddress, caller.TraceId,
+                new { kind = kind.Name, target, jobs = 0, idempotencyKey = (string?)null, rollout = (RolloutOptions?)null, locks = Array.Empty<string>() }),
+            id));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+        var jobs = new List<(Guid Id, Guid AgentId)>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken); // past the settings' row
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                jobs.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            }
+        }
+
+        if (jobs.Count == 0)
+        {
+            return null;
+        }
+
+        jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var deadline = now.AddSeconds(timeout);
+        var responses = jobs.Select(j => new JobResponse(
+            j.Id, id, j.AgentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
+        var operation = new OperationResponse(
+            id, kind.Name, DbJson.Parse(parameters), target, OperationStatus.Queued, priority, timeout,
+            caller.Subject, now, now, null, responses.Count, responses);
+        return new CreateOperationOutcome.Created(operation, jobs.Select(j => j.AgentId).ToList());
     }
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), value.Offset);

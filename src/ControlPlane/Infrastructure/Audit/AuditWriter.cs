@@ -24,6 +24,25 @@ internal sealed class AuditWriter(TimeProvider timeProvider)
         return command;
     }
 
+    /// <summary>
+    /// The insert of <paramref name="entry"/> as a batch command that writes only if operation
+    /// <paramref name="operationId"/> exists in the transaction, with <c>details.jobs</c> set to
+    /// its <c>jobs_total</c>: for a batch whose previous statement may or may not have inserted the
+    /// operation (the one-round-trip submit, OperationStore).
+    /// </summary>
+    public NpgsqlBatchCommand CommandForInsertedOperation(AuditEntry entry, Guid operationId)
+    {
+        var command = new NpgsqlBatchCommand(
+            """
+            INSERT INTO audit_log (at, actor, actor_role, action, resource_type, resource_id, client_address, trace_id, details)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, jsonb_set($9, '{jobs}', to_jsonb(o.jobs_total))
+              FROM operations o WHERE o.id = $10
+            """);
+        Fill(command.Parameters, entry);
+        command.Parameters.AddWithValue(operationId);
+        return command;
+    }
+
     private const string InsertSql =
         """
         INSERT INTO audit_log (at, actor, actor_role, action, resource_type, resource_id, client_address, trace_id, details)

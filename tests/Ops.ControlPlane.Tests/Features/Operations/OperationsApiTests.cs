@@ -48,6 +48,53 @@ public sealed class OperationsApiTests(OpsApiFactory factory) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task Create_PlainSubmit_KeepsTheListedOrderAndCountsItsJobsInTheRowAndTheAuditRecord()
+    {
+        // The one-round-trip submit (OperationStore): job ids follow the listed order, whatever the agents' ids.
+        var agents = new[] { await factory.SeedAgentAsync(), await factory.SeedAgentAsync(), await factory.SeedAgentAsync() }.OrderDescending().ToArray();
+        var subject = $"order-{Guid.NewGuid():N}";
+        var client = factory.CreateClient(Roles.Operator, subject);
+
+        var response = await client.PostJsonAsync("/api/v1/operations", new { kind = "agent.ping", target = new { agentIds = agents } });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var created = await response.ReadJsonAsync();
+        var id = created.GetProperty("id").GetGuid();
+        Assert.Equal(agents, created.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("agentId").GetGuid()));
+        var fetched = await (await client.GetAsync($"/api/v1/operations/{id}")).ReadJsonAsync();
+        var jobs = fetched.GetProperty("jobs").EnumerateArray().ToList();
+        Assert.Equal(agents, jobs.Select(j => j.GetProperty("agentId").GetGuid()));
+        Assert.Equal(created.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetGuid()), jobs.Select(j => j.GetProperty("id").GetGuid()));
+        Assert.All(jobs, j => Assert.Equal(7, j.GetProperty("id").GetGuid().Version));
+        Assert.Equal(3, jobs.Select(j => j.GetProperty("id").GetGuid()).Distinct().Count());
+        Assert.Equal(3, await factory.QueryScalarAsync<int>("SELECT jobs_total FROM operations WHERE id = @id", new { id }));
+        Assert.Equal(3, await factory.QueryScalarAsync<int>("SELECT jobs_queued FROM operations WHERE id = @id", new { id }));
+        Assert.Equal("3", Assert.Single(await factory.QueryAsync<string>(
+            "SELECT details->>'jobs' FROM audit_log WHERE action = 'operation.create' AND resource_id = @id AND actor = @subject", new { id = id.ToString(), subject })));
+    }
+
+    [Fact]
+    public async Task Create_WhenAListedAgentIsRevokedOrNoMatchRunsTheKind_Returns400NamingItAndWritesNothing()
+    {
+        var ok = await factory.SeedAgentAsync();
+        var revoked = await factory.SeedAgentAsync(revoked: true);
+        var team = Guid.NewGuid().ToString("N");
+        await factory.SeedAgentAsync(new Dictionary<string, string> { ["team"] = team }, capabilities: ["agent.ping"]);
+        var subject = $"refused-{Guid.NewGuid():N}";
+        var client = factory.CreateClient(Roles.Operator, subject);
+
+        var listed = await client.PostJsonAsync("/api/v1/operations", new { kind = "agent.ping", target = new { agentIds = new[] { ok, revoked } } });
+        var labelled = await client.PostJsonAsync("/api/v1/operations", new { kind = "host.disk", target = new { labels = new Dictionary<string, string> { ["team"] = team } } });
+
+        var problem = await ProblemAssert.IsProblemAsync(listed, HttpStatusCode.BadRequest);
+        Assert.Contains($"Agent {revoked} is revoked.", problem.GetProperty("errors").GetProperty("target.agentIds")[0].GetString());
+        var none = await ProblemAssert.IsProblemAsync(labelled, HttpStatusCode.BadRequest);
+        Assert.Contains("none runs 'host.disk'", none.GetProperty("errors").GetProperty("target.labels")[0].GetString());
+        Assert.Equal(0, await factory.QueryScalarAsync<int>("SELECT count(*)::int FROM operations WHERE created_by = @subject", new { subject }));
+        Assert.Equal(0, await factory.QueryScalarAsync<int>("SELECT count(*)::int FROM audit_log WHERE actor = @subject", new { subject }));
+    }
+
+    [Fact]
     public async Task Create_WithLabelSelector_TargetsOnlyMatchingCapableUnrevokedAgents()
     {
         var team = Guid.NewGuid().ToString("N");
