@@ -29,6 +29,7 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
     private readonly Func<IReadOnlyList<Pending>, CancellationToken, Task> _flush;
     private readonly Task[] _loops;
     private int _inline;
+    private Task _inlineFlush = Task.CompletedTask;
     private volatile bool _disposed;
 
     /// <param name="flush">
@@ -56,7 +57,9 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
         {
             try
             {
-                await FlushAsync([pending]);
+                var flush = FlushAsync([pending]);
+                Volatile.Write(ref _inlineFlush, flush);
+                await flush;
             }
             finally
             {
@@ -145,10 +148,12 @@ internal sealed class GroupCommit<TRequest, TResult> : IAsyncDisposable
         _disposed = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_loops);
-        // An inline flush that began before the flag was set ends within one statement's time.
-        for (var i = 0; i < 5_000 && Volatile.Read(ref _inline) != 0; i++)
+        // An inline flush that began before the flag was set: wait for it (the yield covers the
+        // instant between taking the flag and publishing its task).
+        while (Volatile.Read(ref _inline) != 0)
         {
-            await Task.Delay(1);
+            await Volatile.Read(ref _inlineFlush);
+            await Task.Yield();
         }
     }
 

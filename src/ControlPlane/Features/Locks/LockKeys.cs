@@ -47,19 +47,20 @@ internal static partial class LockKeys
     public static bool IsValid(string key) => KeyPattern().IsMatch(key);
 
     /// <summary>The implicit keys of <paramref name="kind"/> with <paramref name="parameters"/> on <paramref name="agentIds"/>; empty for kinds that do not change a database.</summary>
-    public static IEnumerable<string> Implicit(string kind, JsonElement? parameters, IEnumerable<Guid> agentIds)
-    {
-        if (!DatabaseKinds.Contains(kind)
-            || parameters is not { ValueKind: JsonValueKind.Object } p
-            || !p.TryGetProperty("database", out var database)
-            || database.ValueKind != JsonValueKind.String)
-        {
-            return [];
-        }
+    public static IEnumerable<string> Implicit(string kind, JsonElement? parameters, IEnumerable<Guid> agentIds) =>
+        ImplicitDatabase(kind, parameters) is { } name ? agentIds.Select(a => $"postgres:{a}:{name}") : [];
 
-        var name = database.GetString()!;
-        return agentIds.Select(a => $"postgres:{a}:{name}");
-    }
+    /// <summary>
+    /// The database an operation of <paramref name="kind"/> with <paramref name="parameters"/> takes
+    /// an implicit lock on (one key per agent, <see cref="Implicit"/>), or <c>null</c> when it takes none.
+    /// </summary>
+    public static string? ImplicitDatabase(string kind, JsonElement? parameters) =>
+        DatabaseKinds.Contains(kind)
+        && parameters is { ValueKind: JsonValueKind.Object } p
+        && p.TryGetProperty("database", out var database)
+        && database.ValueKind == JsonValueKind.String
+            ? database.GetString()
+            : null;
 
     [GeneratedRegex("^[A-Za-z0-9._:/-]{1,200}$")]
     private static partial Regex KeyPattern();

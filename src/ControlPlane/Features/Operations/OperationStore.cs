@@ -289,14 +289,22 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return new InsertedOperation((await GetAsync(connection, transaction, id, cancellationToken))!, agentIds, new Dictionary<string, string[]>());
         }
 
-        // Built from what was just written (the database keeps microseconds, as `now` does), saving a read on the submit path.
-        var deadline = now.AddSeconds(timeout);
-        var jobs = jobIds.Zip(agentIds, (jobId, agentId) => new JobResponse(
-            jobId, id, agentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
-        var created = new OperationResponse(
-            id, kind.Name, DbJson.Parse(parameters), request.Target!, OperationStatus.Queued, priority, timeout,
-            createdBy, now, now, null, jobs.Count, jobs);
+        var created = QueuedResponse(id, kind.Name, parameters, request.Target!, priority, timeout, createdBy, now, jobIds.Zip(agentIds).ToList());
         return new InsertedOperation(created, agentIds, new Dictionary<string, string[]>());
+    }
+
+    /// <summary>
+    /// A just-inserted queued operation and its jobs (id, agent), built from what was written (the
+    /// database keeps microseconds, as <paramref name="now"/> does), saving a read on the submit path.
+    /// </summary>
+    private static OperationResponse QueuedResponse(
+        Guid id, string kind, string parameters, OperationTarget target, int priority, int timeout, string createdBy, DateTimeOffset now,
+        IReadOnlyList<(Guid JobId, Guid AgentId)> jobs)
+    {
+        var deadline = now.AddSeconds(timeout);
+        var responses = jobs.Select(j => new JobResponse(
+            j.JobId, id, j.AgentId, kind, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
+        return new OperationResponse(id, kind, DbJson.Parse(parameters), target, OperationStatus.Queued, priority, timeout, createdBy, now, now, null, responses.Count, responses);
     }
 
     /// <summary>
@@ -308,7 +316,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         request.Rollout is null
         && request.Locks is not { Count: > 0 }
         && !OperationApprovals.Required(kind)
-        && !LockKeys.Implicit(kind.Name, request.Parameters, [Guid.Empty]).Any();
+        && LockKeys.ImplicitDatabase(kind.Name, request.Parameters) is null;
 
     /// <summary>
     /// The submit of a plain operation (<see cref="IsPlainSubmit"/>) in one round trip and one
@@ -409,12 +417,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         }
 
         jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
-        var deadline = now.AddSeconds(timeout);
-        var responses = jobs.Select(j => new JobResponse(
-            j.Id, id, j.AgentId, kind.Name, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
-        var operation = new OperationResponse(
-            id, kind.Name, DbJson.Parse(parameters), target, OperationStatus.Queued, priority, timeout,
-            caller.Subject, now, now, null, responses.Count, responses);
+        var operation = QueuedResponse(id, kind.Name, parameters, target, priority, timeout, caller.Subject, now, jobs);
         return new CreateOperationOutcome.Created(operation, jobs.Select(j => j.AgentId).ToList());
     }
 

@@ -33,21 +33,18 @@ internal sealed class AuditWriter(TimeProvider timeProvider)
     public NpgsqlBatchCommand CommandForInsertedOperation(AuditEntry entry, Guid operationId)
     {
         var command = new NpgsqlBatchCommand(
-            """
-            INSERT INTO audit_log (at, actor, actor_role, action, resource_type, resource_id, client_address, trace_id, details)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, jsonb_set($9, '{jobs}', to_jsonb(o.jobs_total))
-              FROM operations o WHERE o.id = $10
+            InsertInto + """
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, jsonb_set($9, '{jobs}', to_jsonb(o.jobs_total))
+               FROM operations o WHERE o.id = $10
             """);
         Fill(command.Parameters, entry);
         command.Parameters.AddWithValue(operationId);
         return command;
     }
 
-    private const string InsertSql =
-        """
-        INSERT INTO audit_log (at, actor, actor_role, action, resource_type, resource_id, client_address, trace_id, details)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """;
+    private const string InsertInto = "INSERT INTO audit_log (at, actor, actor_role, action, resource_type, resource_id, client_address, trace_id, details)";
+
+    private const string InsertSql = InsertInto + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
     private void Fill(NpgsqlParameterCollection parameters, AuditEntry entry)
     {
