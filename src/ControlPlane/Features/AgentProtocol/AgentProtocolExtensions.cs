@@ -37,6 +37,7 @@ internal static class AgentProtocolExtensions
             o.Services.Map(AgentService.Descriptor.FullName, r => r.Tags.Contains(HealthEndpoints.ReadyTag));
         });
         builder.Services.AddSingleton<AgentWakeups>();
+        builder.Services.AddSingleton<PullHandoffs>();
         builder.Services.AddSingleton<AgentWakeupPublisher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentWakeupPublisher>());
         builder.Services.AddSingleton<JobOutputSignals>();

@@ -19,6 +19,7 @@ internal sealed class AgentRpcService(
     AgentEnrollment enrollment,
     JobQueue queue,
     AgentWakeups wakeups,
+    PullHandoffs handoffs,
     JobOutputSignals outputSignals,
     AgentOptions agentOptions,
     AgentProtocolOptions options,
@@ -67,18 +68,61 @@ internal sealed class AgentRpcService(
                 RpcErrors.Unavailable("The control plane is shutting down; pull again.");
             }
 
+            // A submit for this agent may hand its job straight to this Pull while it waits (PullHandoffs).
+            var handoff = request.MaxJobs > 0 ? handoffs.Register(agent.AgentId) : null;
+            var (timedOut, cancelled) = (false, false);
             try
             {
                 using var waiting = wakeups.EnterWait();
-                await signal.WaitAsync(remaining, timeProvider, cancellationToken);
+                await (handoff is null ? signal : Task.WhenAny(signal, handoff.Jobs)).WaitAsync(remaining, timeProvider, cancellationToken);
             }
             catch (TimeoutException)
             {
-                return response;
+                timedOut = true;
             }
-            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                RpcErrors.Unavailable("The control plane is shutting down; pull again.");
+                cancelled = true;
+            }
+
+            if (handoff is not null && !handoff.TryClose())
+            {
+                // A submit holds this Pull: its answer comes right after its commit.
+                IReadOnlyList<JobAssignment> handed;
+                try
+                {
+                    handed = await handoff.Jobs.WaitAsync(context.CancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    handoff.Abandon();
+                    throw;
+                }
+
+                if (handed.Count > 0)
+                {
+                    return new PullResponse { Jobs = { handed } };
+                }
+
+                if (!cancelled)
+                {
+                    continue; // the submit leased nothing here (older work was queued): read the queue
+                }
+            }
+
+            if (cancelled)
+            {
+                if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+                {
+                    RpcErrors.Unavailable("The control plane is shutting down; pull again.");
+                }
+
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            if (timedOut)
+            {
+                return response;
             }
         }
     }

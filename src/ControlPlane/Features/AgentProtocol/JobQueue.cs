@@ -166,7 +166,7 @@ internal sealed class JobQueue : IAsyncDisposable
     /// submit), so one trace shows the REST POST, each job's lease and the agent's execution
     /// (DESIGN.md §10).
     /// </summary>
-    private static void RecordLease(string traceparent, Guid agentId, Guid jobId, int attempt)
+    internal static void RecordLease(string traceparent, Guid agentId, Guid jobId, int attempt)
     {
         if (!ActivityContext.TryParse(traceparent, null, out var parent))
         {

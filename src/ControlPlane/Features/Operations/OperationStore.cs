@@ -6,7 +6,10 @@ using NpgsqlTypes;
 using Ops.Contracts.Json;
 using Ops.Contracts.Kinds;
 using Ops.Contracts.Runbooks;
+using Ops.Contracts.Agent.V1;
+using Ops.ControlPlane.Features.AgentProtocol;
 using Ops.ControlPlane.Features.Approvals;
+using Ops.ControlPlane.Features.Dispatch;
 using Ops.ControlPlane.Features.Jobs;
 using Ops.ControlPlane.Features.Locks;
 using Ops.ControlPlane.Infrastructure.Audit;
@@ -19,7 +22,8 @@ namespace Ops.ControlPlane.Features.Operations;
 /// Data access of operations and their jobs. An operation and all its jobs are inserted in one
 /// transaction together with the audit record, so nothing accepted is half-written.
 /// </summary>
-internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter audit, TimeProvider timeProvider, OperationApprovals approvals)
+internal sealed class OperationStore(
+    NpgsqlDataSource dataSource, AuditWriter audit, TimeProvider timeProvider, OperationApprovals approvals, PullHandoffs handoffs, AgentProtocolOptions protocol)
 {
     /// <summary>Largest fan-out of one operation.</summary>
     public const int MaxJobsPerOperation = 10_000;
@@ -289,22 +293,25 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             return new InsertedOperation((await GetAsync(connection, transaction, id, cancellationToken))!, agentIds, new Dictionary<string, string[]>());
         }
 
-        var created = QueuedResponse(id, kind.Name, parameters, request.Target!, priority, timeout, createdBy, now, jobIds.Zip(agentIds).ToList());
+        var created = QueuedResponse(id, kind.Name, parameters, request.Target!, priority, timeout, createdBy, now, jobIds.Zip(agentIds, (j, a) => (j, a, false)).ToList());
         return new InsertedOperation(created, agentIds, new Dictionary<string, string[]>());
     }
 
     /// <summary>
-    /// A just-inserted queued operation and its jobs (id, agent), built from what was written (the
-    /// database keeps microseconds, as <paramref name="now"/> does), saving a read on the submit path.
+    /// A just-inserted operation and its jobs (id, agent, leased to a waiting Pull or queued),
+    /// built from what was written (the database keeps microseconds, as <paramref name="now"/>
+    /// does), saving a read on the submit path. With a leased job the operation is <c>running</c>.
     /// </summary>
     private static OperationResponse QueuedResponse(
         Guid id, string kind, string parameters, OperationTarget target, int priority, int timeout, string createdBy, DateTimeOffset now,
-        IReadOnlyList<(Guid JobId, Guid AgentId)> jobs)
+        IReadOnlyList<(Guid JobId, Guid AgentId, bool Leased)> jobs)
     {
         var deadline = now.AddSeconds(timeout);
         var responses = jobs.Select(j => new JobResponse(
-            j.JobId, id, j.AgentId, kind, JobStatus.Queued, 1, priority, null, null, null, now, deadline, null, null, null, null, 0, false)).ToList();
-        return new OperationResponse(id, kind, DbJson.Parse(parameters), target, OperationStatus.Queued, priority, timeout, createdBy, now, now, null, responses.Count, responses);
+            j.JobId, id, j.AgentId, kind, j.Leased ? JobStatus.Leased : JobStatus.Queued, 1, priority, null, null, null, now, deadline,
+            j.Leased ? now : null, null, null, null, 0, false)).ToList();
+        var status = jobs.Any(j => j.Leased) ? OperationStatus.Running : OperationStatus.Queued;
+        return new OperationResponse(id, kind, DbJson.Parse(parameters), target, status, priority, timeout, createdBy, now, now, null, responses.Count, responses);
     }
 
     /// <summary>
@@ -343,6 +350,8 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
         var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
         var listed = target.AgentIds is { } ids ? ids.ToArray() : null;
+        // Pulls of listed agents waiting on this replica take their job straight from this statement.
+        var claims = ClaimWaitingPulls(listed);
         // $13: the listed agents in order (all must qualify), or NULL for labels / all (1 to $14 must).
         var resolve = listed is not null
             ? """
@@ -363,20 +372,25 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
         batch.BatchCommands.Add(settings);
         var insert = new NpgsqlBatchCommand(
             $"""
-            WITH target AS ({resolve}),
-            counted AS (SELECT count(*)::int AS n FROM target),
+            WITH target AS (
+                SELECT r.id, r.ord,
+                       (r.id = ANY($18::uuid[]) AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.agent_id = r.id AND q.status = 'queued')) AS handed
+                  FROM ({resolve}) r),
+            counted AS (SELECT count(*)::int AS n, (count(*) FILTER (WHERE handed))::int AS h FROM target),
             op AS (
                 INSERT INTO operations (id, kind, parameters, target, status, priority, timeout_seconds, created_by, created_at, updated_at, request_hash, traceparent,
                                         rollout_pause_seconds, rollout_max_errors, rollout_batches, rollout_gated, locks, lock_timeout_seconds,
-                                        jobs_total, jobs_queued, jobs_waiting, jobs_pending_approval)
-                SELECT $1, $2, $3::jsonb, $4::jsonb, 'queued', $5, $6, $7, $8, $8, $9, $10, 0, 0, 0, false, ARRAY[]::text[], $11, c.n, c.n, 0, 0
+                                        jobs_total, jobs_queued, jobs_leased, jobs_waiting, jobs_pending_approval)
+                SELECT $1, $2, $3::jsonb, $4::jsonb, CASE WHEN c.h > 0 THEN 'running' ELSE 'queued' END, $5, $6, $7, $8, $8, $9, $10, 0, 0, 0, false, ARRAY[]::text[], $11,
+                       c.n, c.n - c.h, c.h, 0, 0
                   FROM counted c WHERE {valid}
                 RETURNING id)
-            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, released_at)
+            INSERT INTO jobs (id, operation_id, agent_id, kind, status, priority, attempt, created_at, queued_at, deadline_at, released_at, leased_at, lease_expires_at)
             SELECT encode(substring(uuid_send($16::uuid) FROM 1 FOR 10) || substring(int8send($17::bigint + t.ord) FROM 3 FOR 6), 'hex')::uuid,
-                   op.id, t.id, $2, 'queued', $5, 1, $8, $8, $12, $8
+                   op.id, t.id, $2, CASE WHEN t.handed THEN 'leased' ELSE 'queued' END, $5, 1, $8, $8, $12, $8,
+                   CASE WHEN t.handed THEN $8 END, CASE WHEN t.handed THEN $19::timestamptz END
               FROM target t CROSS JOIN op
-            RETURNING id, agent_id
+            RETURNING id, agent_id, status = 'leased'
             """);
         var values = new (object? Value, NpgsqlDbType Type)[]
         {
@@ -387,6 +401,7 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             (listed, NpgsqlDbType.Array | NpgsqlDbType.Uuid), (MaxJobsPerOperation, NpgsqlDbType.Integer),
             (target.Labels is null ? null : JsonSerializer.Serialize(target.Labels), NpgsqlDbType.Text),
             (jobIdBase, NpgsqlDbType.Uuid), (jobIdOffset, NpgsqlDbType.Bigint),
+            (claims.Keys.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid), (now + protocol.LeaseDuration, NpgsqlDbType.TimestampTz),
         };
         foreach (var (value, type) in values)
         {
@@ -401,24 +416,113 @@ internal sealed class OperationStore(NpgsqlDataSource dataSource, AuditWriter au
             id));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 
-        var jobs = new List<(Guid Id, Guid AgentId)>();
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        var jobs = new List<(Guid Id, Guid AgentId, bool Leased)>();
+        try
         {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken); // past the settings' row
             while (await reader.ReadAsync(cancellationToken))
             {
-                jobs.Add((reader.GetGuid(0), reader.GetGuid(1)));
+                jobs.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)));
             }
+        }
+        catch
+        {
+            ReleaseClaims(claims);
+            throw;
         }
 
         if (jobs.Count == 0)
         {
+            ReleaseClaims(claims);
             return null;
         }
 
         jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var deadline = now.AddSeconds(timeout);
+        var undelivered = new List<Guid>();
+        foreach (var (jobId, agentId, leased) in jobs)
+        {
+            if (!leased || !claims.Remove(agentId, out var claim))
+            {
+                continue;
+            }
+
+            var assignment = new JobAssignment
+            {
+                JobId = jobId.ToString(),
+                OperationId = id.ToString(),
+                Kind = kind.Name,
+                Attempt = 1,
+                Deadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(deadline),
+                ParametersJson = parameters,
+                Traceparent = traceparent ?? string.Empty,
+            };
+            JobQueue.RecordLease(assignment.Traceparent, agentId, jobId, 1);
+            if (claim.Deliver([assignment]))
+            {
+                DispatchMetrics.DispatchLatency.Record((timeProvider.GetUtcNow() - now).TotalMilliseconds);
+            }
+            else
+            {
+                undelivered.Add(jobId);
+            }
+        }
+
+        ReleaseClaims(claims); // agents whose job was queued behind older work: their Pulls read the queue
+        if (undelivered.Count > 0)
+        {
+            await RequeueUndeliveredAsync(undelivered);
+            jobs = jobs.Select(j => undelivered.Contains(j.Id) ? (j.Id, j.AgentId, false) : j).ToList();
+        }
+
         var operation = QueuedResponse(id, kind.Name, parameters, target, priority, timeout, caller.Subject, now, jobs);
-        return new CreateOperationOutcome.Created(operation, jobs.Select(j => j.AgentId).ToList());
+        return new CreateOperationOutcome.Created(operation, jobs.Where(j => !j.Leased).Select(j => j.AgentId).ToList());
+    }
+
+    /// <summary>The waiting Pulls on this replica of the listed agents, claimed for one submit (<see cref="PullHandoffs"/>).</summary>
+    private Dictionary<Guid, PullHandoff> ClaimWaitingPulls(Guid[]? listed)
+    {
+        var claims = new Dictionary<Guid, PullHandoff>();
+        foreach (var agentId in listed ?? [])
+        {
+            if (!claims.ContainsKey(agentId) && handoffs.TryClaim(agentId) is { } claim)
+            {
+                claims[agentId] = claim;
+            }
+        }
+
+        return claims;
+    }
+
+    /// <summary>Ends claims that got no job: each Pull reads the queue again.</summary>
+    private static void ReleaseClaims(Dictionary<Guid, PullHandoff> claims)
+    {
+        foreach (var claim in claims.Values)
+        {
+            claim.Deliver([]);
+        }
+
+        claims.Clear();
+    }
+
+    /// <summary>
+    /// Puts back in the queue jobs leased to a Pull whose call ended before it got them, as the
+    /// lease reaper would after the lease expired (next attempt); the status trigger wakes the agent.
+    /// Rare: the Pull's call must end in the moments between the claim and the commit.
+    /// </summary>
+    private async Task RequeueUndeliveredAsync(List<Guid> jobIds)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        await using var requeue = new NpgsqlCommand(
+            """
+            UPDATE jobs SET status = 'queued', attempt = attempt + 1, queued_at = $2, leased_at = NULL, lease_expires_at = NULL
+             WHERE id = ANY($1) AND status = 'leased' AND attempt = 1
+            """,
+            connection);
+        requeue.Parameters.AddWithValue(jobIds.ToArray());
+        requeue.Parameters.AddWithValue(timeProvider.GetUtcNow());
+        await requeue.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), value.Offset);
