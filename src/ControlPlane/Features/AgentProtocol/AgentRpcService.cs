@@ -55,8 +55,26 @@ internal sealed class AgentRpcService(
         while (true)
         {
             var signal = wakeups.Subscribe(agent.AgentId);
-            var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, context.CancellationToken);
-            var response = new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
+            PullResponse response;
+            if (request.MaxJobs > 0 && wakeups.IsDrained(agent.AgentId))
+            {
+                response = new PullResponse(); // read empty a moment ago and not woken since: wait without a read
+            }
+            else
+            {
+                var mark = wakeups.MarkRead(agent.AgentId);
+                var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, context.CancellationToken);
+                response = new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
+                if (jobs.Count < request.MaxJobs && cancellations.Count == 0)
+                {
+                    wakeups.ReadDrained(agent.AgentId, mark);
+                }
+                else
+                {
+                    wakeups.ReadFound(agent.AgentId);
+                }
+            }
+
             var remaining = waitUntil - timeProvider.GetUtcNow();
             if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0 || remaining <= TimeSpan.Zero)
             {

@@ -23,7 +23,7 @@ internal abstract class KeyedSignals
     protected void Drop(Guid key) => _signals.TryRemove(key, out _);
 
     /// <summary>Completes the waiters of <paramref name="key"/>; a no-op when none waits.</summary>
-    public void Notify(Guid key)
+    public virtual void Notify(Guid key)
     {
         if (_signals.TryRemove(key, out var signal))
         {
@@ -32,7 +32,7 @@ internal abstract class KeyedSignals
     }
 
     /// <summary>Completes every pending signal (after missed notifications: each waiter rescans once).</summary>
-    public void NotifyAll()
+    public virtual void NotifyAll()
     {
         foreach (var key in _signals.Keys)
         {
