@@ -55,26 +55,7 @@ internal sealed class AgentRpcService(
         while (true)
         {
             var signal = wakeups.Subscribe(agent.AgentId);
-            PullResponse response;
-            if (request.MaxJobs > 0 && wakeups.IsDrained(agent.AgentId))
-            {
-                response = new PullResponse(); // read empty a moment ago and not woken since: wait without a read
-            }
-            else
-            {
-                var mark = wakeups.MarkRead(agent.AgentId);
-                var (jobs, cancellations) = await queue.PullAsync(agent.AgentId, request.MaxJobs, context.CancellationToken);
-                response = new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
-                if (jobs.Count < request.MaxJobs && cancellations.Count == 0)
-                {
-                    wakeups.ReadDrained(agent.AgentId, mark);
-                }
-                else
-                {
-                    wakeups.ReadFound(agent.AgentId);
-                }
-            }
-
+            var response = await ReadQueueAsync(agent.AgentId, request.MaxJobs, context.CancellationToken);
             var remaining = waitUntil - timeProvider.GetUtcNow();
             if (response.Jobs.Count > 0 || response.CancelJobIds.Count > 0 || remaining <= TimeSpan.Zero)
             {
@@ -143,6 +124,31 @@ internal sealed class AgentRpcService(
                 return response;
             }
         }
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="maxJobs"/> of the agent's jobs and takes its cancellations, or
+    /// answers empty without a read while the queue is known drained here (<see cref="AgentWakeups.IsDrained"/>).
+    /// </summary>
+    private async Task<PullResponse> ReadQueueAsync(Guid agentId, int maxJobs, CancellationToken cancellationToken)
+    {
+        if (maxJobs > 0 && wakeups.IsDrained(agentId))
+        {
+            return new PullResponse(); // read empty a moment ago and not woken since
+        }
+
+        var mark = wakeups.MarkRead(agentId);
+        var (jobs, cancellations) = await queue.PullAsync(agentId, maxJobs, cancellationToken);
+        if (jobs.Count < maxJobs && cancellations.Count == 0)
+        {
+            wakeups.ReadDrained(agentId, mark);
+        }
+        else
+        {
+            wakeups.ReadFound(agentId);
+        }
+
+        return new PullResponse { Jobs = { jobs }, CancelJobIds = { cancellations } };
     }
 
     public override async Task<StartResponse> Start(StartRequest request, ServerCallContext context)

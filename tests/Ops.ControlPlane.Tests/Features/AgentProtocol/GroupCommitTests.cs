@@ -11,18 +11,8 @@ namespace Ops.ControlPlane.Tests.Features.AgentProtocol;
 /// every caller still gets its own answer, after its write committed, with the guarantees of
 /// DESIGN.md §4–5 (one terminal state, attempt checks, idempotent repeats).
 /// </summary>
-public sealed class GroupCommitTests(GroupCommitTests.LongLeaseFactory factory) : IClassFixture<GroupCommitTests.LongLeaseFactory>
+public sealed class GroupCommitTests(LongLeaseGrpcFactory factory) : IClassFixture<LongLeaseGrpcFactory>
 {
-    /// <summary>Leases and grace long enough that the reaper never requeues a job while the test sets up its fleet on a busy machine.</summary>
-    public sealed class LongLeaseFactory : OpsGrpcFactory
-    {
-        public LongLeaseFactory()
-        {
-            Settings["AgentProtocol:LeaseDuration"] = "00:10:00";
-            Settings["AgentProtocol:RunningGrace"] = "00:10:00";
-        }
-    }
-
     private const int Agents = 12;
     private const int JobsPerAgent = 6;
 

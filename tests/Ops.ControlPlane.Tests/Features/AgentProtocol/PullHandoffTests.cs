@@ -14,18 +14,8 @@ namespace Ops.ControlPlane.Tests.Features.AgentProtocol;
 /// the job is written <c>leased</c> in the submit's own statement, only when the agent has no
 /// older queued job, and put back in the queue when the Pull's call ended before it got it.
 /// </summary>
-public sealed class PullHandoffTests(PullHandoffTests.LongLeaseFactory factory) : IClassFixture<PullHandoffTests.LongLeaseFactory>
+public sealed class PullHandoffTests(LongLeaseGrpcFactory factory) : IClassFixture<LongLeaseGrpcFactory>
 {
-    /// <summary>Leases long enough that the reaper never requeues a job on its own during a test.</summary>
-    public sealed class LongLeaseFactory : OpsGrpcFactory
-    {
-        public LongLeaseFactory()
-        {
-            Settings["AgentProtocol:LeaseDuration"] = "00:10:00";
-            Settings["AgentProtocol:RunningGrace"] = "00:10:00";
-        }
-    }
-
     private PullHandoffs Handoffs => factory.Services.GetRequiredService<PullHandoffs>();
 
     private async Task<JsonElement> SubmitAsync(string agentId)
