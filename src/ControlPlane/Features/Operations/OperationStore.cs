@@ -293,22 +293,22 @@ internal sealed class OperationStore(
             return new InsertedOperation((await GetAsync(connection, transaction, id, cancellationToken))!, agentIds, new Dictionary<string, string[]>());
         }
 
-        var created = QueuedResponse(id, kind.Name, parameters, request.Target!, priority, timeout, createdBy, now, jobIds.Zip(agentIds, (j, a) => (j, a, false)).ToList());
+        var created = QueuedResponse(id, kind.Name, parameters, request.Target!, priority, timeout, createdBy, now, jobIds.Zip(agentIds, (j, a) => (j, a, false, 1)).ToList());
         return new InsertedOperation(created, agentIds, new Dictionary<string, string[]>());
     }
 
     /// <summary>
-    /// A just-inserted operation and its jobs (id, agent, leased to a waiting Pull or queued),
+    /// A just-inserted operation and its jobs (id, agent, leased to a waiting Pull or queued, attempt),
     /// built from what was written (the database keeps microseconds, as <paramref name="now"/>
     /// does), saving a read on the submit path. With a leased job the operation is <c>running</c>.
     /// </summary>
     private static OperationResponse QueuedResponse(
         Guid id, string kind, string parameters, OperationTarget target, int priority, int timeout, string createdBy, DateTimeOffset now,
-        IReadOnlyList<(Guid JobId, Guid AgentId, bool Leased)> jobs)
+        IReadOnlyList<(Guid JobId, Guid AgentId, bool Leased, int Attempt)> jobs)
     {
         var deadline = now.AddSeconds(timeout);
         var responses = jobs.Select(j => new JobResponse(
-            j.JobId, id, j.AgentId, kind, j.Leased ? JobStatus.Leased : JobStatus.Queued, 1, priority, null, null, null, now, deadline,
+            j.JobId, id, j.AgentId, kind, j.Leased ? JobStatus.Leased : JobStatus.Queued, j.Attempt, priority, null, null, null, now, deadline,
             j.Leased ? now : null, null, null, null, 0, false)).ToList();
         var status = jobs.Any(j => j.Leased) ? OperationStatus.Running : OperationStatus.Queued;
         return new OperationResponse(id, kind, DbJson.Parse(parameters), target, status, priority, timeout, createdBy, now, now, null, responses.Count, responses);
@@ -416,14 +416,14 @@ internal sealed class OperationStore(
             id));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 
-        var jobs = new List<(Guid Id, Guid AgentId, bool Leased)>();
+        var jobs = new List<(Guid Id, Guid AgentId, bool Leased, int Attempt)>();
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken); // past the settings' row
             while (await reader.ReadAsync(cancellationToken))
             {
-                jobs.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2)));
+                jobs.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), 1));
             }
         }
         catch
@@ -441,7 +441,7 @@ internal sealed class OperationStore(
         jobs.Sort((a, b) => a.Id.CompareTo(b.Id));
         var deadline = now.AddSeconds(timeout);
         var undelivered = new List<Guid>();
-        foreach (var (jobId, agentId, leased) in jobs)
+        foreach (var (jobId, agentId, leased, _) in jobs)
         {
             if (!leased || !claims.Remove(agentId, out var claim))
             {
@@ -473,7 +473,8 @@ internal sealed class OperationStore(
         if (undelivered.Count > 0)
         {
             await RequeueUndeliveredAsync(undelivered);
-            jobs = jobs.Select(j => undelivered.Contains(j.Id) ? (j.Id, j.AgentId, false) : j).ToList();
+            // Back in the queue on their next attempt, as stored (the reaper's rule).
+            jobs = jobs.Select(j => undelivered.Contains(j.Id) ? (j.Id, j.AgentId, false, j.Attempt + 1) : j).ToList();
         }
 
         var operation = QueuedResponse(id, kind.Name, parameters, target, priority, timeout, caller.Subject, now, jobs);

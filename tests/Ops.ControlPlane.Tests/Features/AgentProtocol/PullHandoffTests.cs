@@ -148,6 +148,7 @@ public sealed class PullHandoffTests(LongLeaseGrpcFactory factory) : IClassFixtu
         var created = await submit;
         var jobId = created.GetProperty("jobs")[0].GetProperty("id").GetString();
         Assert.Equal("queued", created.GetProperty("jobs")[0].GetProperty("status").GetString());
+        Assert.Equal(2, created.GetProperty("jobs")[0].GetProperty("attempt").GetInt32()); // the 202 says what is stored
         Assert.False(handoff.Jobs.IsCompleted);
         var stored = await GetAsync($"/api/v1/jobs/{jobId}");
         Assert.Equal("queued", stored.GetProperty("status").GetString());
