@@ -72,6 +72,29 @@ internal sealed partial class PostgresTools(string opsHome)
     }
 
     /// <summary>
+    /// <c>pgbench -n -c 1 -r -T &lt;seconds&gt; -f &lt;script&gt; ops</c>: pgbench's average latency of the
+    /// script's statement that starts with <paramref name="statementStart"/>, in ms (its <c>-r</c> report).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">pgbench failed or reported no such statement.</exception>
+    public async Task<double> StatementLatencyAsync(string script, string statementStart, int seconds, CancellationToken cancellationToken)
+    {
+        var (code, output, error) = await RunAsync(
+            Path.Combine(_binDirectory, "pgbench"),
+            ["-n", "-c", "1", "-r", "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-h", _socketDirectory, "-U", "postgres", "ops"],
+            cancellationToken);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"pgbench failed ({code}): {error}\n{output}");
+        }
+
+        return StatementLine().Matches(output)
+            .Where(m => m.Groups[2].Value.StartsWith(statementStart, StringComparison.OrdinalIgnoreCase))
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(double.NaN)
+            .First() is var ms && !double.IsNaN(ms) ? ms : throw new InvalidOperationException($"no '{statementStart}' statement latency in pgbench output:\n{output}");
+    }
+
+    /// <summary>
     /// Samples the active client backends of <c>pg_stat_activity</c> every <paramref name="interval"/>
     /// for <paramref name="duration"/> from one psql session (one process, bounded sample count).
     /// </summary>
@@ -153,6 +176,10 @@ internal sealed partial class PostgresTools(string opsHome)
 
     [GeneratedRegex(@"^latency average = ([0-9.]+) ms", RegexOptions.Multiline)]
     private static partial Regex LatencyLine();
+
+    /// <summary>A line of pgbench's <c>-r</c> report: latency ms, failures, the statement.</summary>
+    [GeneratedRegex(@"^\s+([0-9.]+)\s+[0-9]+\s+(\S.*)$", RegexOptions.Multiline)]
+    private static partial Regex StatementLine();
 
     [GeneratedRegex(@"^number of transactions actually processed: ([0-9]+)", RegexOptions.Multiline)]
     private static partial Regex ProcessedLine();

@@ -86,6 +86,7 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     // 3. The PostgreSQL ceiling: single-row INSERTs on the same cluster.
     Console.WriteLine("[3/5] pgbench on the embedded cluster");
     var pgbench = new List<PgBenchResult>();
+    CommitFloor? commitFloor = null;
     try
     {
         await postgres.PsqlAsync("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())", ct);
@@ -103,6 +104,11 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
                     $"  {name,-13} -c {clients,3}: {result.Tps,8:F0} tps, latency {result.LatencyMs:F2} ms; cores: postgres {result.Cpu.Postgres:F2}, pgbench {result.Cpu.Bench:F2}, machine {result.Cpu.MachineBusy:F2}"));
             }
         }
+
+        // The floor under section 1: one round trip with and without a durable commit, after the same idle gap.
+        commitFloor = await CommitFloor.MeasureAsync(postgres, home, insert, 5, ct);
+        Console.WriteLine(FormattableString.Invariant(
+            $"  floor, 1 client: durable INSERT {commitFloor.InsertBackToBackMs:F3} ms back to back, {commitFloor.InsertAfterIdleMs:F3} ms after {CommitFloor.IdleMs} ms idle; SELECT 1 after idle {commitFloor.SelectAfterIdleMs:F3} ms"));
     }
     catch (InvalidOperationException e)
     {
@@ -184,6 +190,7 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
         Floors = floors,
         Throughput = throughput,
         PgBench = pgbench,
+        CommitFloor = commitFloor,
         RealAgent = realAgent,
         Idle = idle,
         FanOut = fanOut,

@@ -69,7 +69,7 @@ internal static partial class ReportWriter
         Line(s, $"| GET /api/v1/agents/{{id}} (JWT + one query) | {r.Floors.GetAgentP50:F2} | | |");
         Line(s, $"| GET /health/live (no auth, no database: the HTTP floor) | {r.Floors.HealthP50:F2} | | |");
         Line(s);
-        Line(s, $"How: {d.Samples} `agent.ping` operations after 50 warm-up, one at a time, round-robin over 4 simulated agents on one HTTP/2 connection. Before each POST the target agent has had a Pull (`max_jobs` 1, `wait_ms` 30,000) waiting for 15 ms; the clock starts when the POST is sent and stops when the Pull response with the job arrives, then when Start's response (`proceed`) arrives. The job is then completed, untimed.");
+        Line(s, $"How: {d.Samples} `agent.ping` operations after 50 warm-up, one at a time, round-robin over 4 simulated agents on one HTTP/2 connection. Before each POST the target agent has had a Pull (`max_jobs` 1, `wait_ms` 30,000) waiting for 15 ms; the clock starts when the POST is sent and stops when the Pull response with the job arrives, then when Start's response (`proceed`) arrives. As Ops.Agent does, Start is sent the moment the Pull's response arrives, which can be before the 202 arrives; each time is taken on the thread that completes its call. The job is then completed, untimed.");
         Line(s);
     }
 
@@ -115,6 +115,20 @@ internal static partial class ReportWriter
         if (bestInsert is not null && bestOps is not null)
         {
             Line(s, $"**Ratio, same run: best end-to-end {bestOps.OpsPerSecond:F0} ops/s ({bestOps.Agents} agents, {bestOps.Clients} clients) ÷ best single-row INSERT {bestInsert.Tps:F0} tps ({bestInsert.Clients} clients) = {bestOps.OpsPerSecond / bestInsert.Tps:P1}** (one `agent.ping` costs about as much of this machine as {bestInsert.Tps / bestOps.OpsPerSecond:F0} committed inserts).");
+            Line(s);
+        }
+
+        if (r.CommitFloor is { } f)
+        {
+            Line(s, "One round trip by itself, 1 client (`pgbench -n -c 1 -r -T 5`, the statement's own latency):");
+            Line(s);
+            Line(s, "| statement | ms |");
+            Line(s, "| --- | ---: |");
+            Line(s, $"| the `insert` above (durable commit), back to back | {f.InsertBackToBackMs:F3} |");
+            Line(s, $"| the same after {CommitFloor.IdleMs} ms idle (`\\sleep {CommitFloor.IdleMs} ms` before it: section 1's gap) | {f.InsertAfterIdleMs:F3} |");
+            Line(s, $"| `SELECT 1` after {CommitFloor.IdleMs} ms idle (no commit to flush) | {f.SelectAfterIdleMs:F3} |");
+            Line(s);
+            Line(s, $"POST → Start waits on two durable commits in series (the submit's, with the job's lease, and Start's) and POST → Pull on one, each after the process was idle: {2 * f.InsertAfterIdleMs:F2} ms and {f.InsertAfterIdleMs:F2} ms of section 1's times are this floor before any statement of Ops runs.");
             Line(s);
         }
 
