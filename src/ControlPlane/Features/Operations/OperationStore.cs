@@ -350,8 +350,9 @@ internal sealed class OperationStore(
         var parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}";
         var traceparent = Activity.Current is { } activity ? $"00-{activity.TraceId}-{activity.SpanId}-01" : null;
         var listed = target.AgentIds is { } ids ? ids.ToArray() : null;
-        // Pulls of listed agents waiting on this replica take their job straight from this statement.
-        var claims = ClaimWaitingPulls(listed);
+        // Pulls waiting on this replica take their job straight from this statement: the listed
+        // agents' Pulls, or for labels / all (agents resolved in the statement) every waiting Pull.
+        var claims = listed is not null ? ClaimWaitingPulls(listed) : handoffs.ClaimAll();
         // $13: the listed agents in order (all must qualify), or NULL for labels / all (1 to $14 must).
         var resolve = listed is not null
             ? """
@@ -364,6 +365,8 @@ internal sealed class OperationStore(
                ORDER BY a.id LIMIT $14 + 1
               """;
         var valid = listed is not null ? "c.n = cardinality($13::uuid[])" : "c.n BETWEEN 1 AND $14";
+        // $18: the claimed agents (a few listed ones; or up to PullHandoffs.MaxClaimAll, looked up by hash).
+        var claimed = listed is not null ? "r.id = ANY($18::uuid[])" : "r.id IN (SELECT unnest($18::uuid[]))";
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         // The caller wakes the agents after commit (no NOTIFY from the insert, migration 0070); the row counts its jobs (0071).
@@ -374,7 +377,7 @@ internal sealed class OperationStore(
             $"""
             WITH target AS (
                 SELECT r.id, r.ord,
-                       (r.id = ANY($18::uuid[]) AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.agent_id = r.id AND q.status = 'queued')) AS handed
+                       ({claimed} AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.agent_id = r.id AND q.status = 'queued')) AS handed
                   FROM ({resolve}) r),
             counted AS (SELECT count(*)::int AS n, (count(*) FILTER (WHERE handed))::int AS h FROM target),
             op AS (
@@ -428,13 +431,13 @@ internal sealed class OperationStore(
         }
         catch
         {
-            ReleaseClaims(claims);
+            ReleaseClaims(claims, new HashSet<Guid>());
             throw;
         }
 
         if (jobs.Count == 0)
         {
-            ReleaseClaims(claims);
+            ReleaseClaims(claims, new HashSet<Guid>());
             return null;
         }
 
@@ -469,7 +472,7 @@ internal sealed class OperationStore(
             }
         }
 
-        ReleaseClaims(claims); // agents whose job was queued behind older work: their Pulls read the queue
+        ReleaseClaims(claims, jobs.Select(j => j.AgentId).ToHashSet());
         if (undelivered.Count > 0)
         {
             await RequeueUndeliveredAsync(undelivered);
@@ -496,12 +499,22 @@ internal sealed class OperationStore(
         return claims;
     }
 
-    /// <summary>Ends claims that got no job: each Pull reads the queue again.</summary>
-    private static void ReleaseClaims(Dictionary<Guid, PullHandoff> claims)
+    /// <summary>
+    /// Ends the claims that got no job: the Pull of an agent that got a queued job (behind older
+    /// work) reads its queue again; the others were not targeted, or nothing was written, and wait on.
+    /// </summary>
+    private static void ReleaseClaims(Dictionary<Guid, PullHandoff> claims, IReadOnlySet<Guid> queuedFor)
     {
-        foreach (var claim in claims.Values)
+        foreach (var (agentId, claim) in claims)
         {
-            claim.Deliver([]);
+            if (queuedFor.Contains(agentId))
+            {
+                claim.Deliver([]);
+            }
+            else
+            {
+                claim.Release();
+            }
         }
 
         claims.Clear();

@@ -12,7 +12,8 @@ namespace Ops.ControlPlane.Tests.Features.AgentProtocol;
 /// <summary>
 /// A plain submit hands its job straight to the agent's waiting Pull (issue 14, PullHandoffs):
 /// the job is written <c>leased</c> in the submit's own statement, only when the agent has no
-/// older queued job, and put back in the queue when the Pull's call ended before it got it.
+/// older queued job, and put back in the queue when the Pull's call ended before it got it. By
+/// labels the submit claims every waiting Pull and gives back, still waiting, the ones it did not target.
 /// </summary>
 public sealed class PullHandoffTests(LongLeaseGrpcFactory factory) : IClassFixture<LongLeaseGrpcFactory>
 {
@@ -158,6 +159,79 @@ public sealed class PullHandoffTests(LongLeaseGrpcFactory factory) : IClassFixtu
         var job = Assert.Single(pulled.Jobs);
         Assert.Equal(jobId, job.JobId);
         Assert.Equal(2, job.Attempt);
+    }
+
+    [Fact]
+    public async Task LabelSubmit_HandsItsJobToTheMatchingPull_AndLeavesTheOthersWaiting()
+    {
+        var label = Guid.NewGuid().ToString("N")[..12];
+        var (matchId, match) = await factory.EnrollAgentAsync(new Dictionary<string, string> { ["handoff"] = label });
+        var (otherId, other) = await factory.EnrollAgentAsync(new Dictionary<string, string> { ["handoff"] = "elsewhere" });
+        var matchPull = match.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 20_000 });
+        var otherPull = other.PullAsync(new PullRequest { MaxJobs = 1, WaitMs = 20_000 });
+        await WaitForWaitingPullAsync(2);
+
+        var response = await factory.CreateClient(Roles.Operator).PostJsonAsync(
+            "/api/v1/operations", new { kind = "agent.ping", target = new { labels = new Dictionary<string, string> { ["handoff"] = label } } });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var created = await response.ReadJsonAsync();
+
+        Assert.Equal("running", created.GetProperty("status").GetString());
+        var createdJob = Assert.Single(created.GetProperty("jobs").EnumerateArray());
+        Assert.Equal(matchId, createdJob.GetProperty("agentId").GetString());
+        Assert.Equal("leased", createdJob.GetProperty("status").GetString());
+        Assert.Equal(createdJob.GetProperty("id").GetString(), Assert.Single((await matchPull).Jobs).JobId);
+
+        // The other agent's Pull was claimed too (the submit could not know its target before its
+        // statement) and given back: still waiting, claimable, and handed the next job sent to it.
+        Assert.False(otherPull.IsCompleted);
+        Assert.Equal(1, Handoffs.Count);
+        var next = await SubmitAsync(otherId);
+        Assert.Equal("leased", next.GetProperty("jobs")[0].GetProperty("status").GetString());
+        Assert.Equal(next.GetProperty("jobs")[0].GetProperty("id").GetString(), Assert.Single((await otherPull).Jobs).JobId);
+        Assert.Equal(0, Handoffs.Count);
+    }
+
+    [Fact]
+    public async Task ReleasedClaim_WaitsOnOrAnswersEmptyWhenThePullStoppedWaiting()
+    {
+        var handoffs = new PullHandoffs();
+        var agent = Guid.NewGuid();
+
+        // Released while the Pull still waits: claimable again, its Pull not answered.
+        var waiting = handoffs.Register(agent);
+        Assert.Same(waiting, Assert.Single(handoffs.ClaimAll()).Value);
+        Assert.Equal(0, handoffs.Count);
+        waiting.Release();
+        Assert.Equal(1, handoffs.Count);
+        Assert.False(waiting.Jobs.IsCompleted);
+        Assert.Same(waiting, handoffs.TryClaim(agent));
+        Assert.True(waiting.Deliver([new JobAssignment { JobId = "j" }]));
+        Assert.Equal("j", Assert.Single(await waiting.Jobs).JobId);
+
+        // The Pull stopped waiting while claimed: the release answers it with no jobs (it reads its queue).
+        var stopped = handoffs.Register(agent);
+        var claim = handoffs.TryClaim(agent)!;
+        Assert.False(stopped.TryClose());
+        claim.Release();
+        Assert.Empty(await stopped.Jobs);
+        Assert.Equal(0, handoffs.Count);
+
+        // A Pull that stopped waiting and then left: the submit's delivery fails (it requeues), nothing stays listed.
+        var left = handoffs.Register(agent);
+        var held = handoffs.TryClaim(agent)!;
+        Assert.False(left.TryClose());
+        left.Abandon();
+        Assert.False(held.Deliver([new JobAssignment { JobId = "k" }]));
+        held.Release();
+        Assert.False(left.Jobs.IsCompleted);
+        Assert.Equal(0, handoffs.Count);
+
+        // Closed after its release: not listed any more.
+        var closed = handoffs.Register(agent);
+        handoffs.ClaimAll()[agent].Release();
+        Assert.True(closed.TryClose());
+        Assert.Equal(0, handoffs.Count);
     }
 
     [Fact]
