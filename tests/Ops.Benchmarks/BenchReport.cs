@@ -23,7 +23,7 @@ internal sealed record BenchReport
 
     public required IReadOnlyList<PgBenchResult> PgBench { get; init; }
 
-    /// <summary>Section 3's floor: one round trip with and without a durable commit; null when pgbench failed.</summary>
+    /// <summary>Section 1's floor: one round trip with and without a durable commit; null when pgbench failed.</summary>
     public required CommitFloor? CommitFloor { get; init; }
 
     public required RealAgentBenchmark.Result? RealAgent { get; init; }

@@ -52,6 +52,19 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
         floors = await RequestFloors.MeasureAsync(api, agents[0].Id, 200, ct);
     }
 
+    // The floor under section 1, measured right after it: one round trip with and without a durable commit, after the same idle gap.
+    CommitFloor? commitFloor = null;
+    try
+    {
+        commitFloor = await CommitFloor.MeasureAsync(postgres, home, 5, ct);
+        Console.WriteLine(FormattableString.Invariant(
+            $"  floor, 1 client: durable INSERT {commitFloor.InsertBackToBackMs:F3} ms back to back, {commitFloor.InsertAfterIdleMs:F3} ms after {CommitFloor.IdleMs} ms idle; SELECT 1 after idle {commitFloor.SelectAfterIdleMs:F3} ms"));
+    }
+    catch (InvalidOperationException e)
+    {
+        failures.Add($"commit floor: {e.Message}");
+    }
+
     Console.WriteLine($"  POST→Pull p50 {dispatch.PullP50:F2} p95 {dispatch.PullP95:F2} p99 {dispatch.PullP99:F2} ms; POST→Start p50 {dispatch.StartP50:F2} p95 {dispatch.StartP95:F2} p99 {dispatch.StartP99:F2} ms; POST alone p50 {dispatch.PostP50:F2} ms; GET /health/live p50 {floors.HealthP50:F2} ms, GET /api/v1/agents/{{id}} p50 {floors.GetAgentP50:F2} ms, rejected POST p50 {floors.RejectedPostP50:F2} ms");
 
     // 2. End-to-end throughput with 1, 10, 100 simulated agents (one HTTP/2 connection each).
@@ -86,7 +99,6 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     // 3. The PostgreSQL ceiling: single-row INSERTs on the same cluster.
     Console.WriteLine("[3/5] pgbench on the embedded cluster");
     var pgbench = new List<PgBenchResult>();
-    CommitFloor? commitFloor = null;
     try
     {
         await postgres.PsqlAsync("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())", ct);
@@ -104,11 +116,6 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
                     $"  {name,-13} -c {clients,3}: {result.Tps,8:F0} tps, latency {result.LatencyMs:F2} ms; cores: postgres {result.Cpu.Postgres:F2}, pgbench {result.Cpu.Bench:F2}, machine {result.Cpu.MachineBusy:F2}"));
             }
         }
-
-        // The floor under section 1: one round trip with and without a durable commit, after the same idle gap.
-        commitFloor = await CommitFloor.MeasureAsync(postgres, home, insert, 5, ct);
-        Console.WriteLine(FormattableString.Invariant(
-            $"  floor, 1 client: durable INSERT {commitFloor.InsertBackToBackMs:F3} ms back to back, {commitFloor.InsertAfterIdleMs:F3} ms after {CommitFloor.IdleMs} ms idle; SELECT 1 after idle {commitFloor.SelectAfterIdleMs:F3} ms"));
     }
     catch (InvalidOperationException e)
     {
