@@ -87,11 +87,9 @@ internal sealed partial class PostgresTools(string opsHome)
             throw new InvalidOperationException($"pgbench failed ({code}): {error}\n{output}");
         }
 
-        return StatementLine().Matches(output)
-            .Where(m => m.Groups[2].Value.StartsWith(statementStart, StringComparison.OrdinalIgnoreCase))
-            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
-            .DefaultIfEmpty(double.NaN)
-            .First() is var ms && !double.IsNaN(ms) ? ms : throw new InvalidOperationException($"no '{statementStart}' statement latency in pgbench output:\n{output}");
+        var line = StatementLine().Matches(output).FirstOrDefault(m => m.Groups[2].Value.StartsWith(statementStart, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"no '{statementStart}' statement latency in pgbench output:\n{output}");
+        return double.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>

@@ -52,6 +52,8 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
         floors = await RequestFloors.MeasureAsync(api, agents[0].Id, 200, ct);
     }
 
+    Console.WriteLine($"  POST→Pull p50 {dispatch.PullP50:F2} p95 {dispatch.PullP95:F2} p99 {dispatch.PullP99:F2} ms; POST→Start p50 {dispatch.StartP50:F2} p95 {dispatch.StartP95:F2} p99 {dispatch.StartP99:F2} ms; POST alone p50 {dispatch.PostP50:F2} ms; GET /health/live p50 {floors.HealthP50:F2} ms, GET /api/v1/agents/{{id}} p50 {floors.GetAgentP50:F2} ms, rejected POST p50 {floors.RejectedPostP50:F2} ms");
+
     // The floor under section 1, measured right after it: one round trip with and without a durable commit, after the same idle gap.
     CommitFloor? commitFloor = null;
     try
@@ -64,8 +66,6 @@ await using (var controlPlane = await ControlPlaneProcess.StartAsync(controlPlan
     {
         failures.Add($"commit floor: {e.Message}");
     }
-
-    Console.WriteLine($"  POST→Pull p50 {dispatch.PullP50:F2} p95 {dispatch.PullP95:F2} p99 {dispatch.PullP99:F2} ms; POST→Start p50 {dispatch.StartP50:F2} p95 {dispatch.StartP95:F2} p99 {dispatch.StartP99:F2} ms; POST alone p50 {dispatch.PostP50:F2} ms; GET /health/live p50 {floors.HealthP50:F2} ms, GET /api/v1/agents/{{id}} p50 {floors.GetAgentP50:F2} ms, rejected POST p50 {floors.RejectedPostP50:F2} ms");
 
     // 2. End-to-end throughput with 1, 10, 100 simulated agents (one HTTP/2 connection each).
     Console.WriteLine("[2/5] end-to-end throughput");
