@@ -370,7 +370,13 @@ internal sealed class OperationStore(
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         // The caller wakes the agents after commit (no NOTIFY from the insert, migration 0070); the row counts its jobs (0071).
-        var settings = new NpgsqlBatchCommand("SELECT set_config('ops.wakeups', 'app', true), set_config('ops.jobs_counted', $1, true)");
+        // With Pulls claimed the commit is asynchronous, so they get their jobs before its WAL flush;
+        // the 202 waits for the flush (FlushWalAsync below). Nothing runs on an unflushed submit: a
+        // job runs only after its Start commits durably, which flushes the WAL, submit included.
+        var early = claims.Count > 0;
+        var settings = new NpgsqlBatchCommand(early
+            ? "SELECT set_config('ops.wakeups', 'app', true), set_config('ops.jobs_counted', $1, true), set_config('synchronous_commit', 'off', true)"
+            : "SELECT set_config('ops.wakeups', 'app', true), set_config('ops.jobs_counted', $1, true)");
         settings.Parameters.AddWithValue(id.ToString());
         batch.BatchCommands.Add(settings);
         var insert = new NpgsqlBatchCommand(
@@ -480,8 +486,25 @@ internal sealed class OperationStore(
             jobs = jobs.Select(j => undelivered.Contains(j.Id) ? (j.Id, j.AgentId, false, j.Attempt + 1) : j).ToList();
         }
 
+        if (early)
+        {
+            await FlushWalAsync(connection, cancellationToken);
+        }
+
         var operation = QueuedResponse(id, kind.Name, parameters, target, priority, timeout, caller.Subject, now, jobs);
         return new CreateOperationOutcome.Created(operation, jobs.Where(j => !j.Leased).Select(j => j.AgentId).ToList());
+    }
+
+    /// <summary>
+    /// Makes every commit before it on this connection durable: one autocommit transaction that
+    /// takes a transaction id, so its commit record is written and flushed (synchronous commit,
+    /// PostgreSQL's WAL is flushed in order up to that record, the asynchronous submit's included).
+    /// The 202 of an early hand-off waits for it: an accepted operation is in the durable queue (DESIGN.md, its opening).
+    /// </summary>
+    private static async Task FlushWalAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var flush = new NpgsqlCommand("SELECT pg_current_xact_id()", connection);
+        await flush.ExecuteScalarAsync(cancellationToken);
     }
 
     /// <summary>The waiting Pulls on this replica of the listed agents, claimed for one submit (<see cref="PullHandoffs"/>).</summary>
