@@ -8,7 +8,7 @@ namespace Ops.ControlPlane.Infrastructure.Storage;
 /// <c>LISTEN</c> on a dedicated connection for every registered <see cref="INotificationHandler"/>
 /// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_webhooks</c>, <c>ops_runbooks</c>, <c>ops_schedules</c> …
 /// wake background loops on every replica). Reconnects after a failure with backoff, and tells
-/// each handler so its consumers rescan what they may have missed. The connection is its own
+/// each handler, once it listens (the first time too), so its consumers rescan what they may have missed. The connection is its own
 /// (<see cref="ListenerDataSource"/>: unpooled, named <c>ops-listener</c>); once listening it
 /// announces the replica with <c>NOTIFY ops_replicas</c>, so the others start sending what only
 /// another replica needs (<see cref="ReplicaNotificationHandler"/>).
@@ -25,7 +25,6 @@ internal sealed class NotificationListener(
         }
 
         var delay = TimeSpan.FromMilliseconds(200);
-        var connectedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -55,15 +54,13 @@ internal sealed class NotificationListener(
 
                 presence.ListenerPid = connection.ProcessID;
 
-                if (connectedBefore)
+                // Also after the first LISTEN: a consumer's own first scan may have run before it
+                // (hosted services start side by side), and what changed in between notified no one.
+                foreach (var handler in byChannel.Values.SelectMany(h => h))
                 {
-                    foreach (var handler in byChannel.Values.SelectMany(h => h))
-                    {
-                        handler.Reconnected();
-                    }
+                    handler.Reconnected();
                 }
 
-                connectedBefore = true;
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -80,7 +77,6 @@ internal sealed class NotificationListener(
                 StorageLog.ListenFailed(logger, ex, delay.TotalMilliseconds);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
-                connectedBefore = true;
             }
         }
     }
