@@ -78,7 +78,7 @@ internal static partial class ReportWriter
         Line(s);
         if (r.CommitFloor is { } floor)
         {
-            Line(s, FormattableString.Invariant($"POST → Pull waits on one durable commit after an idle moment (the submit's, which also writes the lease of a job handed to a waiting Pull) and POST → Start on two in series (then Start's): {floor.InsertAfterIdleMs:F2} ms and {2 * floor.InsertAfterIdleMs:F2} ms of the p50s above are this machine's floor before any statement of Ops runs."));
+            Line(s, FormattableString.Invariant($"A job handed to a waiting Pull leaves before the submit's WAL flush, so POST → Pull waits on no fsync; Start's durable commit, which flushes the submit's too, is the one on the way to POST → Start: {floor.InsertAfterIdleMs:F2} ms of its p50 is this machine's floor before any statement of Ops runs (docs/performance.md, the hand-off)."));
             Line(s);
         }
         Line(s, $"How: {d.Samples} `agent.ping` operations after 50 warm-up, one at a time, round-robin over 4 simulated agents on one HTTP/2 connection. Before each POST the target agent has had a Pull (`max_jobs` 1, `wait_ms` 30,000) waiting for 15 ms; the clock starts when the POST is sent and stops when the Pull response with the job arrives, then when Start's response (`proceed`) arrives. As Ops.Agent does, Start is sent the moment the Pull's response arrives, which can be before the 202 arrives; each time is taken on the thread that completes its call. The job is then completed, untimed. The floor rows: right after the dispatches, `pgbench -n -c 1 -r -T 5` on a scratch table `bench_floor` of the same cluster, the statement's own latency from `-r`, with `\\sleep 15 ms` before it for the idle rows (the gap before each POST above).");
