@@ -499,7 +499,8 @@ internal sealed class OperationStore(
     /// Makes every commit before it on this connection durable: one autocommit transaction that
     /// takes a transaction id, so its commit record is written and flushed (synchronous commit,
     /// PostgreSQL's WAL is flushed in order up to that record, the asynchronous submit's included).
-    /// The 202 of an early hand-off waits for it: an accepted operation is in the durable queue (DESIGN.md, its opening).
+    /// The 202 of an early hand-off waits for it: an accepted operation is in the durable queue
+    /// (DESIGN.md, its opening).
     /// </summary>
     private static async Task FlushWalAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -7,8 +7,9 @@ namespace Ops.ControlPlane.Infrastructure.Storage;
 /// <summary>
 /// <c>LISTEN</c> on a dedicated connection for every registered <see cref="INotificationHandler"/>
 /// (DESIGN.md §5: <c>ops_jobs</c> wakes agents' Pulls; <c>ops_webhooks</c>, <c>ops_runbooks</c>, <c>ops_schedules</c> …
-/// wake background loops on every replica). Reconnects after a failure with backoff, and tells
-/// each handler, once it listens (the first time too), so its consumers rescan what they may have missed. The connection is its own
+/// wake background loops on every replica). Reconnects after a failure with backoff, and each
+/// time it listens (the first time too) tells each handler, so its consumers rescan what they may
+/// have missed. The connection is its own
 /// (<see cref="ListenerDataSource"/>: unpooled, named <c>ops-listener</c>); once listening it
 /// announces the replica with <c>NOTIFY ops_replicas</c>, so the others start sending what only
 /// another replica needs (<see cref="ReplicaNotificationHandler"/>).
