@@ -437,13 +437,13 @@ internal sealed class OperationStore(
         }
         catch
         {
-            ReleaseClaims(claims, new HashSet<Guid>());
+            ReleaseClaims(claims, []);
             throw;
         }
 
         if (jobs.Count == 0)
         {
-            ReleaseClaims(claims, new HashSet<Guid>());
+            ReleaseClaims(claims, []);
             return null;
         }
 
@@ -478,7 +478,7 @@ internal sealed class OperationStore(
             }
         }
 
-        ReleaseClaims(claims, jobs.Select(j => j.AgentId).ToHashSet());
+        ReleaseClaims(claims, jobs.Select(j => j.AgentId));
         if (undelivered.Count > 0)
         {
             await RequeueUndeliveredAsync(undelivered);
@@ -527,11 +527,17 @@ internal sealed class OperationStore(
     /// Ends the claims that got no job: the Pull of an agent that got a queued job (behind older
     /// work) reads its queue again; the others were not targeted, or nothing was written, and wait on.
     /// </summary>
-    private static void ReleaseClaims(Dictionary<Guid, PullHandoff> claims, IReadOnlySet<Guid> queuedFor)
+    private static void ReleaseClaims(Dictionary<Guid, PullHandoff> claims, IEnumerable<Guid> queuedFor)
     {
+        if (claims.Count == 0)
+        {
+            return; // the common case: no Pull was waiting here
+        }
+
+        var targeted = queuedFor.ToHashSet();
         foreach (var (agentId, claim) in claims)
         {
-            if (queuedFor.Contains(agentId))
+            if (targeted.Contains(agentId))
             {
                 claim.Deliver([]);
             }
