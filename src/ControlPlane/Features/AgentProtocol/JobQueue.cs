@@ -608,17 +608,69 @@ internal sealed class JobQueue : IAsyncDisposable
         return await _completions.SubmitAsync(new CompleteItem(agentId, jobId, request, status, result)).WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a flush of Completes in one statement and one round trip (autocommit, durable), as
+    /// <see cref="FlushStartsAsync"/> does: the requested jobs locked in id order; for each
+    /// <c>running</c> job, the first request of the flush whose agent and attempt match ends it
+    /// with its status, result and output counts; and the jobs as they were before, from which
+    /// each request's answer is decided as DESIGN.md §4 says (exactly one terminal state: a repeated
+    /// Complete of the attempt that ended the job is accepted again and changes nothing).
+    /// </summary>
     private async Task FlushCompletionsAsync(IReadOnlyList<GroupCommit<CompleteItem, bool>.Pending> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var jobs = await LockJobsAsync(connection, transaction, batch.Select(p => p.Request.JobId), cancellationToken);
         var now = timeProvider.GetUtcNow();
+        var items = batch.Select(p => p.Request).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var jobs = (await connection.QueryAsync<OwnedJob>(new CommandDefinition(
+            """
+            WITH req AS (
+                SELECT * FROM unnest(@jobIds::uuid[], @agentIds::uuid[], @attempts::integer[], @statuses::text[], @exitCodes::integer[],
+                                     @results::text[], @errors::text[], @startedAts::timestamptz[], @outputBytes::bigint[], @outputTruncated::boolean[])
+                       WITH ORDINALITY AS r(job_id, agent_id, attempt, status, exit_code, result, error, started_at, output_bytes, output_truncated, ord)
+            ), cur AS (
+                SELECT j.id, j.agent_id, j.kind, j.status, j.attempt, j.cancel_requested_at, j.started_at, j.completed_attempt
+                  FROM jobs j WHERE j.id IN (SELECT job_id FROM req) ORDER BY j.id FOR UPDATE
+            ), win AS (
+                SELECT DISTINCT ON (r.job_id) r.*
+                  FROM req r JOIN cur c ON c.id = r.job_id
+                 WHERE r.agent_id = c.agent_id AND r.attempt = c.attempt AND c.status = 'running'
+                 ORDER BY r.job_id, r.ord
+            ), upd AS (
+                UPDATE jobs j
+                   SET status = u.status, exit_code = u.exit_code, result = u.result::jsonb, error = u.error,
+                       started_at = coalesce(j.started_at, u.started_at), finished_at = @now, lease_expires_at = NULL,
+                       completed_attempt = u.attempt, output_total_bytes = u.output_bytes,
+                       output_truncated = j.output_truncated OR u.output_truncated
+                  FROM win u
+                 WHERE j.id = u.job_id
+                RETURNING j.id)
+            SELECT id, agent_id, kind, status, attempt, cancel_requested_at, started_at, completed_attempt FROM cur
+            """,
+            new
+            {
+                jobIds = items.Select(c => c.JobId).ToArray(),
+                agentIds = items.Select(c => c.AgentId).ToArray(),
+                attempts = items.Select(c => c.Request.Attempt).ToArray(),
+                statuses = items.Select(c => c.Status).ToArray(),
+                exitCodes = items.Select(c => c.Request.ExitCode).ToArray(),
+                results = items.Select(c => c.Result).ToArray(),
+                // NUL cannot be stored in PostgreSQL text: shown as U+FFFD rather than losing the completion.
+                errors = items.Select(c => (c.Request.Error.Length > 8192 ? c.Request.Error[..8192] : c.Request.Error).Replace('\0', '\uFFFD'))
+                    .Select(e => string.IsNullOrEmpty(e) ? null : e).ToArray(),
+                startedAts = items.Select(c => c.Request.StartedAt?.ToDateTimeOffset() ?? now).ToArray(),
+                outputBytes = items.Select(c => c.Request.OutputBytes).ToArray(),
+                outputTruncated = items.Select(c => c.Request.OutputTruncated).ToArray(),
+                now,
+            },
+            cancellationToken: cancellationToken))).ToDictionary(j => j.Id);
+
+        // The answers, replaying on the jobs as they were what the statement did (a job completed
+        // twice in one flush: the first request that may end it does, the second sees it ended).
         var answers = new (bool Accepted, Exception? Error)[batch.Count];
-        var changes = new Dictionary<Guid, (CompleteItem Item, DateTime? StartedAt)>();
+        var ended = new List<(CompleteItem Item, DateTime? StartedAt)>();
         for (var i = 0; i < batch.Count; i++)
         {
-            var item = batch[i].Request;
+            var item = items[i];
             var request = item.Request;
             if (Refusal(jobs, item.AgentId, item.JobId) is { } refused)
             {
@@ -645,48 +697,14 @@ internal sealed class JobQueue : IAsyncDisposable
             }
             else
             {
-                changes[item.JobId] = (item, job.StartedAt);
+                ended.Add((item, job.StartedAt));
                 job.Status = item.Status;
                 job.CompletedAttempt = request.Attempt;
                 answers[i] = (true, null);
             }
         }
 
-        if (changes.Count > 0)
-        {
-            var items = changes.Values.Select(c => c.Item).ToList();
-            await using var update = new NpgsqlCommand(
-                """
-                UPDATE jobs j
-                   SET status = u.status, exit_code = u.exit_code, result = u.result::jsonb, error = u.error,
-                       started_at = coalesce(j.started_at, u.started_at), finished_at = $10, lease_expires_at = NULL,
-                       completed_attempt = u.attempt, output_total_bytes = u.output_bytes,
-                       output_truncated = j.output_truncated OR u.output_truncated
-                  FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::timestamptz[], $7::integer[], $8::bigint[], $9::boolean[])
-                       AS u(id, status, exit_code, result, error, started_at, attempt, output_bytes, output_truncated)
-                 WHERE j.id = u.id
-                """, connection, transaction);
-            update.Parameters.AddWithValue(items.Select(c => c.JobId).ToArray());
-            update.Parameters.AddWithValue(items.Select(c => c.Status).ToArray());
-            update.Parameters.AddWithValue(items.Select(c => c.Request.ExitCode).ToArray());
-            update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = items.Select(c => (object?)c.Result ?? DBNull.Value).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter
-            {
-                NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
-                // NUL cannot be stored in PostgreSQL text: shown as U+FFFD rather than losing the completion.
-                Value = items.Select(c => (c.Request.Error.Length > 8192 ? c.Request.Error[..8192] : c.Request.Error).Replace('\0', '\uFFFD'))
-                    .Select(e => string.IsNullOrEmpty(e) ? DBNull.Value : (object)e).ToArray(),
-            });
-            update.Parameters.AddWithValue(items.Select(c => c.Request.StartedAt?.ToDateTimeOffset() ?? now).ToArray());
-            update.Parameters.AddWithValue(items.Select(c => c.Request.Attempt).ToArray());
-            update.Parameters.AddWithValue(items.Select(c => c.Request.OutputBytes).ToArray());
-            update.Parameters.AddWithValue(items.Select(c => c.Request.OutputTruncated).ToArray());
-            update.Parameters.AddWithValue(now);
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        foreach (var (item, startedAt) in changes.Values)
+        foreach (var (item, startedAt) in ended)
         {
             var started = startedAt is { } s ? DbTime.Utc(s) : now;
             DispatchMetrics.JobDuration.Record(
