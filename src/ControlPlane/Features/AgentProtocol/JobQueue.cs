@@ -206,7 +206,7 @@ internal sealed class JobQueue : IAsyncDisposable
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var before = (await connection.QueryAsync<OwnedJob>(new CommandDefinition(
             """
-            WITH req AS (
+            /* ops: Start flush */ WITH req AS (
                 SELECT * FROM unnest(@jobIds::uuid[], @agentIds::uuid[], @attempts::integer[]) AS r(job_id, agent_id, attempt)
             ), cur AS (
                 SELECT j.id, j.agent_id, j.kind, j.status, j.attempt, j.cancel_requested_at, j.started_at
@@ -623,7 +623,7 @@ internal sealed class JobQueue : IAsyncDisposable
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var jobs = (await connection.QueryAsync<OwnedJob>(new CommandDefinition(
             """
-            WITH req AS (
+            /* ops: Complete flush */ WITH req AS (
                 SELECT * FROM unnest(@jobIds::uuid[], @agentIds::uuid[], @attempts::integer[], @statuses::text[], @exitCodes::integer[],
                                      @results::text[], @errors::text[], @startedAts::timestamptz[], @outputBytes::bigint[], @outputTruncated::boolean[])
                        WITH ORDINALITY AS r(job_id, agent_id, attempt, status, exit_code, result, error, started_at, output_bytes, output_truncated, ord)
