@@ -26,15 +26,7 @@ public sealed class TracingTests(TracingTests.Factory factory) : IClassFixture<T
     [Fact]
     public async Task Submit_ThenPull_TheLeaseAndTheAssignmentCarryThePostsTraceId()
     {
-        var (agentId, client) = await factory.EnrollAgentAsync();
-
-        var response = await factory.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", new
-        {
-            kind = "agent.ping",
-            target = new { agentIds = new[] { Guid.Parse(agentId) } },
-        });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs);
+        var (agentId, _, job) = await SubmitAPingAndPullItAsync(factory);
 
         Assert.True(ActivityContext.TryParse(job.Traceparent, null, out var context), job.Traceparent);
         var spans = factory.Exported.Where(a => a.TraceId == context.TraceId).ToArray();
@@ -43,6 +35,20 @@ public sealed class TracingTests(TracingTests.Factory factory) : IClassFixture<T
         var lease = Assert.Single(spans, a => a.OperationName == "ops.job.lease");
         Assert.Equal(job.JobId, lease.GetTagItem("ops.job.id"));
         Assert.Equal(agentId, lease.GetTagItem("ops.agent.id"));
+    }
+
+    /// <summary>Enrolls an agent, submits <c>agent.ping</c> to it (202 asserted) and pulls the job: the agent's id, the operation's id, the job.</summary>
+    internal static async Task<(string AgentId, string? OperationId, JobAssignment Job)> SubmitAPingAndPullItAsync(Factory host)
+    {
+        var (agentId, client) = await host.EnrollAgentAsync();
+        var response = await host.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", new
+        {
+            kind = "agent.ping",
+            target = new { agentIds = new[] { Guid.Parse(agentId) } },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var operationId = (await response.ReadJsonAsync()).GetProperty("id").GetString();
+        return (agentId, operationId, Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs));
     }
 
     public class Factory : OpsGrpcFactory
@@ -82,16 +88,7 @@ public sealed class UnreadTracingTests(UnreadTracingTests.UnreadFactory unread) 
     [Fact]
     public async Task WithNoExporterAndNoSamplerChosen_NoSpanIsRecorded_AndTheTraceIdStillReachesTheAgentAndTheAudit()
     {
-        var (agentId, client) = await unread.EnrollAgentAsync();
-
-        var response = await unread.CreateClient(Roles.Operator).PostJsonAsync("/api/v1/operations", new
-        {
-            kind = "agent.ping",
-            target = new { agentIds = new[] { Guid.Parse(agentId) } },
-        });
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var operationId = (await response.ReadJsonAsync()).GetProperty("id").GetString();
-        var job = Assert.Single((await client.PullAsync(new PullRequest { MaxJobs = 1 })).Jobs);
+        var (_, operationId, job) = await TracingTests.SubmitAPingAndPullItAsync(unread);
 
         Assert.True(ActivityContext.TryParse(job.Traceparent, null, out var context), job.Traceparent);
         Assert.NotEqual(default, context.TraceId);
